@@ -1,0 +1,92 @@
+"""Settings of the migration guards: ``settings.DJHELM_MIGRATIONS`` overridden by ``DJHELM_*`` environment variables.
+
+The environment wins because the chart sets it per release (values.yaml), while settings.py is baked into the image.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_UNITS_MS = {"ms": 1, "s": 1000, "sec": 1000, "min": 60_000, "m": 60_000, "h": 3_600_000}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|m|h)?\s*$")
+
+
+class ConfigError(ValueError):
+    """A DJHELM_MIGRATIONS key or DJHELM_* variable that cannot be used; the text says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    lock_timeout_ms: int = 5_000
+    statement_timeout_ms: int = 15 * 60_000
+    lock_retries: int = 5
+    retry_delay_ms: int = 1_000
+    retry_max_delay_ms: int = 30_000
+    advisory_lock_wait_ms: int = 5 * 60_000
+    advisory_lock_key: int = 0x646A68656C6D  # "djhelm" as bytes; any bigint both Jobs agree on
+    wait_interval_ms: int = 1_000
+    third_party: str = "pre"
+
+
+# key in DJHELM_MIGRATIONS -> (environment variable, dataclass field, kind)
+_KEYS: dict[str, tuple[str | None, str, str]] = {
+    "LOCK_TIMEOUT": ("DJHELM_LOCK_TIMEOUT", "lock_timeout_ms", "duration"),
+    "STATEMENT_TIMEOUT": ("DJHELM_STATEMENT_TIMEOUT", "statement_timeout_ms", "duration"),
+    "LOCK_RETRIES": ("DJHELM_LOCK_RETRIES", "lock_retries", "count"),
+    "RETRY_DELAY": ("DJHELM_RETRY_DELAY", "retry_delay_ms", "duration"),
+    "RETRY_MAX_DELAY": ("DJHELM_RETRY_MAX_DELAY", "retry_max_delay_ms", "duration"),
+    "ADVISORY_LOCK_WAIT": ("DJHELM_ADVISORY_LOCK_WAIT", "advisory_lock_wait_ms", "duration"),
+    "ADVISORY_LOCK_KEY": (None, "advisory_lock_key", "int"),
+    "WAIT_INTERVAL": (None, "wait_interval_ms", "duration"),
+    "THIRD_PARTY": ("DJHELM_THIRD_PARTY", "third_party", "third_party"),
+}
+
+
+def parse_duration_ms(value: object, where: str) -> int:
+    """'200ms', '5s', '15min', '1h' or a bare number of seconds -> milliseconds (PostgreSQL's own spellings)."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a duration like '5s', got {value!r}")
+    if isinstance(value, int | float):
+        text = f"{value}s"
+    else:
+        text = str(value)
+    match = _DURATION.match(text)
+    if not match:
+        raise ConfigError(f"{where}: {value!r} is not a duration; write e.g. '200ms', '5s', '15min' or '1h'")
+    return int(float(match.group(1)) * _UNITS_MS[match.group(2) or "s"])
+
+
+def _convert(kind: str, value: object, where: str) -> Any:
+    if kind == "duration":
+        return parse_duration_ms(value, where)
+    if kind in {"count", "int"}:
+        try:
+            number = int(str(value))
+        except ValueError:
+            raise ConfigError(f"{where}: {value!r} is not a whole number") from None
+        if kind == "count" and number < 0:
+            raise ConfigError(f"{where}: must be 0 or more, got {number}")
+        return number
+    choice = str(value).strip().lower()
+    if choice not in {"pre", "judge"}:
+        raise ConfigError(f"{where}: {value!r} is not one of 'pre' (trust third-party migrations) or 'judge'")
+    return choice
+
+
+def load_config(settings_value: Mapping[str, object] | None, environ: Mapping[str, str] | None = None) -> GuardConfig:
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for key, value in (settings_value or {}).items():
+        if key not in _KEYS:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"settings.DJHELM_MIGRATIONS[{key!r}]: unknown key; known keys: {known}")
+        _env, field_name, kind = _KEYS[key]
+        values[field_name] = _convert(kind, value, f"settings.DJHELM_MIGRATIONS[{key!r}]")
+    for _key, (env_name, field_name, kind) in _KEYS.items():
+        if env_name and environ.get(env_name, "").strip():
+            values[field_name] = _convert(kind, environ[env_name], f"environment variable {env_name}")
+    return GuardConfig(**values)

@@ -1,0 +1,165 @@
+"""manage.py migrate_phase {pre,post,wait,plan}: expand/contract migrations for rolling deploys.
+
+pre   apply pending expand migrations (before the new code rolls out)
+post  apply everything else (once the old code is gone)
+wait  exit 0 once every expand migration this code knows is applied (init containers)
+plan  show what each phase would apply, and why
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.exceptions import InconsistentMigrationHistory
+from django.db.migrations.executor import MigrationExecutor
+from django.db.utils import DatabaseError
+
+from djhelm.runtime.config import ConfigError, GuardConfig, load_config
+from djhelm.runtime.guards import AdvisoryLockTimeout, advisory_lock, is_postgres, session_timeouts
+from djhelm.runtime.log import json_line
+from djhelm.runtime.migration_url import use_migration_url
+from djhelm.runtime.phases import Key, Plan, label
+from djhelm.runtime.runner import MigrationFailed, apply_steps, make_plan
+from djhelm.safety.model import MigrationVerdict
+
+REFUSED = 2  # the code or the configuration must change; running again won't help
+FAILED = 1  # the database said no (timeout, lock wait): running again may help
+
+
+class Command(BaseCommand):
+    help = "Apply Django migrations in deploy phases: pre (expand), post (contract); wait for them; plan them."
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["pre", "post", "wait", "plan"])
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS,
+                            help="database alias (DATABASE_MIGRATION_URL, when set, replaces its connection)")
+        parser.add_argument("--timeout", type=float, default=None, help="wait: give up after this many seconds")
+        parser.add_argument("--interval", type=float, default=None, help="wait: seconds between checks")
+        parser.add_argument("--format", choices=["text", "json"], default="text", help="plan: output format")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action: str = options["action"]
+        alias: str = options["database"]
+        try:
+            config = load_config(getattr(settings, "DJHELM_MIGRATIONS", None))
+        except ConfigError as exc:
+            raise CommandError(f"{exc}", returncode=REFUSED) from None
+        use_migration_url(alias)
+        connection = connections[alias]
+        if action == "plan":
+            self._plan(connection, config, options["format"])
+        elif action == "wait":
+            if options["timeout"] is None or options["timeout"] <= 0:
+                raise CommandError("wait needs --timeout SECONDS (a positive number)", returncode=REFUSED)
+            interval = options["interval"] if options["interval"] else config.wait_interval_ms / 1000
+            self._wait(connection, config, float(options["timeout"]), float(interval))
+        else:
+            self._migrate(connection, config, action, int(options["verbosity"]))
+
+    # --- pre / post -------------------------------------------------------------------------------------------
+    def _migrate(self, connection: Any, config: GuardConfig, phase: str, verbosity: int) -> None:
+        if not is_postgres(connection):
+            self._emit(json_line("warning", message=f"{connection.vendor}: no advisory lock or timeouts "
+                                                     "(they need PostgreSQL)"))
+            self._run_phase(connection, config, phase, verbosity)
+            return
+        try:
+            with session_timeouts(connection, config), advisory_lock(connection, config, self._note) as waited:
+                if waited > 0.5:
+                    self._note(f"got the advisory lock after {waited:.1f}s; planning again")
+                self._run_phase(connection, config, phase, verbosity)
+        except AdvisoryLockTimeout as exc:
+            raise CommandError(str(exc), returncode=FAILED) from None
+        except DatabaseError as exc:
+            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+
+    def _run_phase(self, connection: Any, config: GuardConfig, phase: str, verbosity: int) -> None:
+        executor = MigrationExecutor(connection)
+        try:
+            executor.loader.check_consistent_history(connection)
+        except InconsistentMigrationHistory as exc:
+            raise CommandError(str(exc), returncode=REFUSED) from None
+        plan = make_plan(executor, config)
+        refused = plan.run_in("refused")
+        if refused:
+            lines = [f"  {label(s.key)}: {s.reason}" for s in refused]
+            raise CommandError(
+                f"migrate_phase {phase}: refusing to migrate, {len(refused)} migration(s) are unsafe as written "
+                "(nothing was applied):\n" + "\n".join(lines), returncode=REFUSED)
+        if phase == "pre" and plan.errors:
+            raise CommandError("migrate_phase pre: nothing was applied.\n" + "\n".join(plan.errors),
+                               returncode=REFUSED)
+        steps = plan.run_in("pre") if phase == "pre" else list(plan.steps)
+        left = [label(s.key) for s in plan.steps if s not in steps]
+        self._emit(json_line("phase_start", phase=phase, apply=[label(s.key) for s in steps], later=left))
+        try:
+            result = apply_steps(executor, steps, phase, config, self._emit, verbosity)
+        except MigrationFailed as exc:
+            raise CommandError(str(exc), returncode=FAILED) from None
+        self._emit(json_line("phase_done", phase=phase, applied=len(result.applied), later=left))
+
+    # --- wait -------------------------------------------------------------------------------------------------
+    def _wait(self, connection: Any, config: GuardConfig, timeout: float, interval: float) -> None:
+        deadline = time.monotonic() + timeout
+        cache: dict[Key, MigrationVerdict | None] = {}
+        missing: list[str] = ["(database not reached yet)"]
+        while True:
+            try:
+                executor = MigrationExecutor(connection)
+                plan = make_plan(executor, config, cache)
+                missing = [label(s.key) for s in plan.steps if s.phase == "pre" or s.run_in == "pre"]
+                if not missing:
+                    self._note("every pre migration this code knows is applied")
+                    return
+            except DatabaseError as exc:
+                missing = [f"(database error: {str(exc).strip().splitlines()[0]})"]
+                connection.close()
+            if time.monotonic() + interval > deadline:
+                raise CommandError(
+                    f"migrate_phase wait: timed out after {timeout:g}s; not applied yet: {', '.join(missing)}. "
+                    "Is the pre-migration Job running (`migrate_phase pre`)?", returncode=FAILED)
+            time.sleep(interval)
+
+    # --- plan -------------------------------------------------------------------------------------------------
+    def _plan(self, connection: Any, config: GuardConfig, fmt: str) -> None:
+        try:
+            plan = make_plan(MigrationExecutor(connection), config)
+        except DatabaseError as exc:
+            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+        if fmt == "json":
+            self.stdout.write(json.dumps(plan.as_dict(), indent=2))
+        else:
+            self.stdout.write(_plan_text(plan))
+
+    def _emit(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
+
+    def _note(self, message: str) -> None:
+        self._emit(json_line("note", message=message))
+
+
+def _plan_text(plan: Plan) -> str:
+    if not plan.steps:
+        return "No pending migrations."
+    lines: list[str] = []
+    for phase, title in (("pre", "pre (expand, before the rollout)"), ("post", "post (contract, after it)"),
+                         ("refused", "refused (unsafe as written)")):
+        steps = plan.run_in(phase)  # type: ignore[arg-type]
+        if not steps:
+            continue
+        lines.append(f"{title}:")
+        for step in steps:
+            lines.append(f"  {label(step.key)}  [{step.phase}] {step.reason}")
+            lines.extend(f"      {f.severity}: {f.message}" for f in step.findings)
+    if plan.errors:
+        lines.append("errors:")
+        lines.extend(f"  {error}" for error in plan.errors)
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""Plan and apply one deploy phase with Django's MigrationExecutor (so django_migrations stays Django's)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.utils import DatabaseError
+
+from djhelm.runtime.config import GuardConfig
+from djhelm.runtime.guards import backoff_ms, is_lock_timeout, is_postgres
+from djhelm.runtime.indexes import drop_leftover_indexes
+from djhelm.runtime.log import json_line, migration_line
+from djhelm.runtime.phases import Key, Plan, Step, build_plan, label
+from djhelm.safety.model import MigrationVerdict
+
+Emit = Callable[[str], None]
+
+
+class MigrationFailed(RuntimeError):
+    pass
+
+
+def _classifier(loader: Any, config: GuardConfig) -> Callable[[Collection[Key]], Iterable[MigrationVerdict]]:
+    def classify(pending: Collection[Key]) -> Iterable[MigrationVerdict]:
+        if not pending:
+            return []
+        from djhelm.safety import classify_loader
+
+        # "pre" mode: the checker judges the project's own apps (its default); the rest is trusted as pre.
+        apps = sorted({app for app, _ in pending}) if config.third_party == "judge" else None
+        return classify_loader(loader, app_labels=apps, only=set(pending))
+
+    return classify
+
+
+def make_plan(
+    executor: MigrationExecutor,
+    config: GuardConfig,
+    cache: dict[Key, MigrationVerdict | None] | None = None,
+) -> Plan:
+    """Every pending migration with its phase. ``cache`` keeps verdicts between calls (the code doesn't change)."""
+    loader = executor.loader
+    graph = loader.graph
+    pending: list[Key] = [(m.app_label, m.name) for m, _ in executor.migration_plan(graph.leaf_nodes())]
+    parents = {key: [p.key for p in graph.node_map[key].parents] for key in pending}
+    applied = set(loader.applied_migrations)
+    classify = _classifier(loader, config)
+    if cache is None:
+        return build_plan(pending, parents, applied, classify)
+
+    def cached(keys: Collection[Key]) -> Iterable[MigrationVerdict]:
+        missing = [key for key in keys if key not in cache]
+        if missing:
+            found = {(v.app, v.name): v for v in classify(missing)}
+            cache.update({key: found.get(key) for key in missing})
+        return [v for key in keys if (v := cache[key]) is not None]
+
+    return build_plan(pending, parents, applied, cached)
+
+
+@dataclass
+class PhaseResult:
+    applied: list[Step] = field(default_factory=list)
+
+
+def apply_steps(
+    executor: MigrationExecutor, steps: list[Step], phase: str, config: GuardConfig, emit: Emit, verbosity: int = 1
+) -> PhaseResult:
+    """Apply ``steps`` in order; a lock_timeout is retried with backoff, anything else stops the run."""
+    result = PhaseResult()
+    if not steps:
+        return result
+    connection = executor.connection
+    loader = executor.loader
+    state = executor._create_project_state(with_applied_migrations=True)
+    plan = [(loader.graph.nodes[step.key], False) for step in steps]
+    emit_pre_migrate_signal(verbosity, False, connection.alias, apps=state.apps, plan=plan)
+    for step, (migration, _) in zip(steps, plan, strict=True):
+        retries = 0
+        started = time.monotonic()
+        while True:
+            try:
+                if not migration.atomic and is_postgres(connection):
+                    for dropped in drop_leftover_indexes(connection, migration, state):
+                        emit(json_line("index_repair", app=step.app, name=step.name, dropped=dropped))
+                state = executor.apply_migration(state, migration)
+                break
+            except DatabaseError as exc:
+                # apply_migration mutates the state in place: rebuild it from what is recorded
+                state = _fresh_state(executor)
+                if is_lock_timeout(exc) and retries < config.lock_retries:
+                    retries += 1
+                    delay = backoff_ms(config, retries)
+                    emit(json_line("lock_timeout", app=step.app, name=step.name, retry=retries,
+                                   retry_in_ms=delay, error=_first_line(exc)))
+                    time.sleep(delay / 1000)
+                    continue
+                emit(migration_line(app=step.app, name=step.name, phase=phase,
+                                    duration_ms=_ms_since(started), retries=retries, outcome="failed",
+                                    error=_first_line(exc)))
+                hint = (f" (gave up after {retries} retries: a long transaction holds a lock on its table; "
+                        "find it in pg_stat_activity, or raise DJHELM_LOCK_RETRIES)") if is_lock_timeout(exc) else ""
+                raise MigrationFailed(f"{label(step.key)} failed: {_first_line(exc)}{hint}") from exc
+        emit(migration_line(app=step.app, name=step.name, phase=phase, duration_ms=_ms_since(started),
+                            retries=retries, outcome="applied"))
+        result.applied.append(step)
+    state.clear_delayed_apps_cache()
+    emit_post_migrate_signal(verbosity, False, connection.alias, apps=state.apps, plan=plan)
+    return result
+
+
+def _fresh_state(executor: MigrationExecutor) -> Any:
+    executor.loader.build_graph()
+    return executor._create_project_state(with_applied_migrations=True)
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def applied_keys(connection: Any) -> set[Key]:
+    recorder = MigrationRecorder(connection)
+    return set(recorder.applied_migrations())

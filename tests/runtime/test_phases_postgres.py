@@ -1,0 +1,140 @@
+"""migrate_phase against a real PostgreSQL: first install, plan, wait, and the expand/contract rollout story."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.harness import (
+    Load,
+    Release,
+    applied,
+    columns,
+    events,
+    indexes,
+    migration_events,
+    record,
+    tables,
+)
+
+pytestmark = pytest.mark.postgres
+
+V2_PRE = ["0002_product_sku", "0003_product_stock", "0004_product_name_idx"]
+V2_POST = ["0005_remove_product_legacy_code", "0006_delete_note"]
+
+
+def shop(names: list[str]) -> list[str]:
+    return [f"shop.{name}" for name in names]
+
+
+def test_first_install_runs_contrib_and_own_expand_migrations_in_pre(release: Callable[[int], Release]) -> None:
+    v2 = release(2)
+    plan = json.loads(v2.manage("migrate_phase", "plan", "--format", "json", check=True).stdout)
+    assert "contenttypes.0002_remove_content_type_name" in plan["pre"], plan["pre"]
+    assert plan["post"] == shop(V2_POST)
+    assert plan["errors"] == [] and plan["refused"] == []
+
+    waited = v2.manage("migrate_phase", "wait", "--timeout", "0.5", "--interval", "0.1")
+    assert waited.returncode == 1 and "shop.0001_initial" in waited.stderr, waited.stderr
+
+    pre = v2.manage("migrate_phase", "pre", check=True)
+    assert applied(v2.database_url) == ["0001_initial", *V2_PRE]
+    assert {"shop_product", "shop_note", "auth_permission"} <= tables(v2.database_url)
+    logged = migration_events(pre.stdout)
+    assert logged["shop.0004_product_name_idx"]["phase"] == "pre"
+    assert all(e["outcome"] == "applied" and e["retries"] == 0 for e in logged.values())
+    assert set(logged["shop.0002_product_sku"]) >= {"app", "name", "phase", "duration_ms", "retries", "outcome"}
+
+    v2.manage("migrate_phase", "wait", "--timeout", "5", check=True)
+    v2.manage("migrate_phase", "post", check=True)
+    assert applied(v2.database_url)[-2:] == V2_POST
+    assert "legacy_code" not in columns(v2.database_url, "shop_product")
+    assert "shop_note" not in tables(v2.database_url)
+    assert v2.manage("migrate_phase", "plan", check=True).stdout.strip() == "No pending migrations."
+    assert v2.manage("makemigrations", "--check", "--dry-run").returncode == 0
+
+
+def _install_v1(v1: Release) -> None:
+    v1.manage("migrate_phase", "pre", check=True)
+    v1.manage("migrate_phase", "post", check=True)
+
+
+def test_rollout_with_phases_keeps_every_query_working(
+    release: Callable[[int], Release], tmp_path: Path, results_file: Path
+) -> None:
+    v1, v2 = release(1), release(2)
+    _install_v1(v1)
+
+    old = Load(v1, tmp_path, "v1-during-pre").start()
+    pre = v2.manage("migrate_phase", "pre", check=True)
+    during_pre = old.stop()
+    assert list(migration_events(pre.stdout)) == shop(V2_PRE)
+    v2.manage("migrate_phase", "wait", "--timeout", "5", check=True)
+
+    old, new = Load(v1, tmp_path, "v1-overlap").start(), Load(v2, tmp_path, "v2-overlap").start()
+    # the rollout window: both releases serve at once for a moment
+    Load(v2, tmp_path, "v2-probe").start().stop()
+    overlap_old, overlap_new = old.stop(), new.stop()
+
+    new = Load(v2, tmp_path, "v2-during-post").start()
+    post = v2.manage("migrate_phase", "post", check=True)
+    during_post = new.stop()
+    assert list(migration_events(post.stdout)) == shop(V2_POST)
+    assert indexes(v2.database_url, "shop_product")["shop_product_name_idx"] is True
+
+    numbers = {"v1 during pre": during_pre, "v1 during overlap": overlap_old, "v2 during overlap": overlap_new,
+               "v2 during post": during_post}
+    record(results_file, "phases rollout", numbers)
+    for name, load in numbers.items():
+        assert load["ok"] > 0, name
+        assert load["failed"] == 0, (name, load)
+
+
+def test_plain_migrate_before_rollout_breaks_old_code(
+    release: Callable[[int], Release], tmp_path: Path, results_file: Path
+) -> None:
+    """The honest comparison: the same release applied with `manage.py migrate` while v1 still serves."""
+    v1, v2 = release(1), release(2)
+    _install_v1(v1)
+    old = Load(v1, tmp_path, "v1-during-plain-migrate").start()
+    v2.manage("migrate", check=True)
+    Load(v1, tmp_path, "v1-probe").start().stop()  # v1 keeps running a little after the drop
+    during = old.stop()
+    record(results_file, "plain migrate", {"v1 during and after migrate": during})
+    assert during["failed"] > 0, during
+    assert any("legacy_code" in error or "shop_note" in error for error in during["errors"]), during
+
+
+def test_earlier_release_without_contract_phase_stops_pre(release: Callable[[int], Release]) -> None:
+    v1, v2, v3 = release(1), release(2), release(3)
+    _install_v1(v1)
+    v2.manage("migrate_phase", "pre", check=True)  # v2's post never ran
+
+    plan = json.loads(v3.manage("migrate_phase", "plan", "--format", "json", check=True).stdout)
+    assert plan["pre"] == [] and "shop.0007_product_color" in plan["post"]
+    refused = v3.manage("migrate_phase", "pre")
+    assert refused.returncode == 2
+    assert "earlier release" in refused.stderr and "migrate_phase post" in refused.stderr, refused.stderr
+    assert "shop.0005_remove_product_legacy_code" in refused.stderr
+    assert applied(v3.database_url)[-1] == "0004_product_name_idx"
+
+    v2.manage("migrate_phase", "post", check=True)
+    pre = v3.manage("migrate_phase", "pre", check=True)
+    assert list(migration_events(pre.stdout)) == ["shop.0007_product_color"]
+    assert "color" in columns(v3.database_url, "shop_product")
+
+
+def test_pre_defers_expand_migrations_behind_this_releases_contract(release: Callable[[int], Release]) -> None:
+    """On a fresh database v3's 0007 (pre) sits behind 0005/0006 (post) of the same run: it waits for post."""
+    v3 = release(3)
+    plan = json.loads(v3.manage("migrate_phase", "plan", "--format", "json", check=True).stdout)
+    assert plan["errors"] == []
+    step = next(s for s in plan["steps"] if s["name"] == "0007_product_color")
+    assert step["phase"] == "pre" and step["run_in"] == "post" and "0006_delete_note" in step["reason"]
+    pre = v3.manage("migrate_phase", "pre", check=True)
+    start = next(e for e in events(pre.stdout) if e["event"] == "phase_start")
+    assert "shop.0007_product_color" in start["later"]
+    assert "color" not in columns(v3.database_url, "shop_product")
