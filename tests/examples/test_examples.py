@@ -3,6 +3,7 @@ and a graceful SIGTERM that lets an in-flight request finish."""
 
 from __future__ import annotations
 
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from tests.examples.harness import closed_port_url, example_env, get, manage, running_server
 
 # project -> (a table its home page reads, the home page URL)
-PROJECTS = {"shop": ("catalog_product", "/")}
+PROJECTS = {"shop": ("catalog_product", "/"), "events": ("agenda_event", "/")}
 GRACEFUL_TIMEOUT = 20
 
 
@@ -126,7 +127,9 @@ def test_sigterm_lets_the_in_flight_request_finish(project: str, postgres_db: st
         exit_code, _ = stopping.result()
         drain_after_release = time.monotonic() - released_at
     assert response.status == 200, response.body + server.log()
-    assert exit_code == 0, server.log()
+    # gunicorn exits 0; uvicorn (>= 0.29) re-raises SIGTERM on itself once it has drained, as a clean exit.
+    assert exit_code in (0, -signal.SIGTERM), server.log()
+    assert "Traceback" not in server.log(), server.log()
     # Measured, not asserted: how long the server needed to exit once the request could finish.
     record_property("exit_after_release_seconds", round(drain_after_release, 3))
     print(f"{project}: exited {drain_after_release:.2f}s after the in-flight request was released")
