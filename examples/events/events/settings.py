@@ -113,7 +113,11 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Local development and tests without Redis: messages are files in one shared folder.
     _queue_dir = os.environ.get("CELERY_FILESYSTEM_DIR", str(BASE_DIR / ".celery-queue"))
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": _queue_dir, "data_folder_out": _queue_dir}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _queue_dir,
+        "data_folder_out": _queue_dir,
+        "control_folder": os.path.join(_queue_dir, "control"),
+    }
 # A task is acknowledged after it ran: a worker stopped mid-task (rolling update, eviction) hands it back.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
