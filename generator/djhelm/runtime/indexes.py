@@ -66,12 +66,7 @@ def leftover_indexes(connection: Any, migration: Any, state: Any) -> list[tuple[
         return [(str(schema), str(name), bool(valid)) for schema, name, valid in cursor.fetchall()]
 
 
-def drop_leftover_indexes(connection: Any, migration: Any, state: Any) -> list[str]:
-    """Drop what ``leftover_indexes`` finds; returns "schema.index (invalid|valid)" for the log."""
-    dropped: list[str] = []
+def drop_index(connection: Any, schema: str, name: str) -> None:
     quote = connection.ops.quote_name
-    for schema, name, valid in leftover_indexes(connection, migration, state):
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(schema)}.{quote(name)}")
-        dropped.append(f"{schema}.{name} ({'valid, unrecorded' if valid else 'invalid'})")
-    return dropped
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(schema)}.{quote(name)}")

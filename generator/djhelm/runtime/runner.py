@@ -14,7 +14,7 @@ from django.db.utils import DatabaseError
 
 from djhelm.runtime.config import GuardConfig
 from djhelm.runtime.guards import backoff_ms, is_lock_timeout, is_postgres
-from djhelm.runtime.indexes import drop_leftover_indexes
+from djhelm.runtime.indexes import drop_index, leftover_indexes
 from djhelm.runtime.log import json_line, migration_line
 from djhelm.runtime.phases import Key, Plan, Step, build_plan, label
 from djhelm.safety.model import MigrationVerdict
@@ -33,8 +33,10 @@ def _classifier(loader: Any, config: GuardConfig) -> Callable[[Collection[Key]],
         from djhelm.safety import classify_loader
 
         # "pre" mode: the checker judges the project's own apps (its default); the rest is trusted as pre.
+        # dependencies=False: a pre migration behind a post one is this module's business (deferred to the
+        # post phase, or an earlier release's missing contract phase), not a blocked migration.
         apps = sorted({app for app, _ in pending}) if config.third_party == "judge" else None
-        return classify_loader(loader, app_labels=apps, only=set(pending))
+        return classify_loader(loader, app_labels=apps, only=set(pending), dependencies=False)
 
     return classify
 
@@ -87,8 +89,12 @@ def apply_steps(
         while True:
             try:
                 if not migration.atomic and is_postgres(connection):
-                    for dropped in drop_leftover_indexes(connection, migration, state):
-                        emit(json_line("index_repair", app=step.app, name=step.name, dropped=dropped))
+                    for schema, index, valid in leftover_indexes(connection, migration, state):
+                        # logged before the DROP: it waits for lockers too and may itself hit lock_timeout
+                        emit(json_line("index_repair", app=step.app, name=step.name, drop=f"{schema}.{index}",
+                                       left_by="an interrupted attempt (valid, unrecorded)" if valid
+                                       else "a failed concurrent build (invalid)"))
+                        drop_index(connection, schema, index)
                 state = executor.apply_migration(state, migration)
                 break
             except DatabaseError as exc:
