@@ -1,7 +1,58 @@
-"""CLI commands: djhelm migrations ... (placeholder until implemented)."""
+"""CLI commands: djhelm migrations check."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from djhelm.cli._common import user_errors
+
 app = typer.Typer(help="Judge Django migrations for zero-downtime deploys.", no_args_is_help=True)
+
+BLOCKED = 1
+
+
+@app.callback()
+def _group() -> None:
+    """Judge Django migrations for zero-downtime deploys."""
+
+
+@app.command("check")
+def check(
+    project_dir: Annotated[
+        Path, typer.Argument(help="Folder of the Django project (manage.py / djhelm.yaml); put on sys.path.")
+    ] = Path("."),
+    settings: Annotated[
+        str | None, typer.Option("--settings", help="Settings module (default: $DJANGO_SETTINGS_MODULE, "
+                                 "djhelm.yaml django.settingsModule, then manage.py).")
+    ] = None,
+    apps: Annotated[
+        list[str] | None, typer.Option("--app", help="Judge only this app (repeatable; installed apps too).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Judge only migration files added after this git ref.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="text | json | sarif | github")
+    ] = "text",
+) -> None:
+    """Classify migrations as pre (expand), post (contract) or blocked, without a database.
+
+    Exit code 0: nothing blocked; 1: something is blocked; 2: the project could not be loaded.
+    """
+    from djhelm.errors import InputError, Problem
+
+    with user_errors():
+        from djhelm.safety.output import FORMATS, render
+
+        if fmt not in FORMATS:
+            choices = ", ".join(FORMATS)
+            raise InputError(Problem("--format", f"unknown format {fmt!r}", fix=f"one of: {choices}"))
+        from djhelm.safety.check import check_project
+
+        verdicts = check_project(project_dir, settings, apps or (), since)
+        typer.echo(render(fmt, verdicts, Path.cwd()), nl=False)
+    if any(v.phase == "blocked" for v in verdicts):
+        raise typer.Exit(BLOCKED)

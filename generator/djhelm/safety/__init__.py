@@ -7,26 +7,34 @@ Imports only Django and the standard library (pglast is imported lazily, for Run
 from __future__ import annotations
 
 from collections.abc import Collection
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from djhelm.safety.model import Finding, MigrationVerdict, Phase, Severity
+from djhelm.safety.model import Effect, Finding, MigrationVerdict, Phase, Severity
 
 if TYPE_CHECKING:
     from django.db.migrations.loader import MigrationLoader
 
-__all__ = ["Finding", "MigrationVerdict", "Phase", "Severity", "classify_loader"]
+__all__ = ["Effect", "Finding", "MigrationVerdict", "Phase", "Severity", "classify_loader"]
 
 
 def classify_loader(
     loader: MigrationLoader,
     app_labels: Collection[str] | None = None,
     only: Collection[tuple[str, str]] | None = None,
+    *,
+    project_dir: Path | None = None,
+    dependencies: bool = True,
 ) -> list[MigrationVerdict]:
-    """Judge the migrations of ``app_labels`` (default: the project's own apps) in dependency order.
+    """Judge the migrations of ``app_labels`` in dependency order.
 
-    ``only`` narrows the judged set to those (app, name) keys; the rest of the graph is history.
-    PLACEHOLDER until the checker lands: implemented in djhelm/safety/classify.py.
+    ``app_labels`` None: the project's own apps (under ``project_dir`` when given, else every app
+    outside site-packages and Django). ``only`` narrows the judged set to those (app, name) keys; the
+    rest of the graph is history (replayed for model state, not judged). ``dependencies``: a pre
+    migration depending on a judged post migration becomes blocked (rule ``depends-on-post``).
+    Needs django.setup() done; never touches a database. Raises djhelm.errors.ProjectError for a
+    migration whose operations cannot be replayed.
     """
     from djhelm.safety.classify import classify_loader as _classify
 
-    return _classify(loader, app_labels, only)
+    return _classify(loader, app_labels, only, project_dir=project_dir, dependencies=dependencies)

@@ -10,6 +10,9 @@ from typing import Literal
 
 Phase = Literal["pre", "post", "blocked"]
 Severity = Literal["error", "warning", "info"]
+# What one operation needs: "pre" must run before new code serves, "post" only once old code is gone,
+# "blocked" is unsafe as written, "any" emits no SQL and fits either phase.
+Effect = Literal["pre", "post", "blocked", "any"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,13 @@ class Finding:
     operation: int | None
     message: str
     fix: str = ""
+    # The phase this finding forces on its operation; None = a remark that does not move the phase.
+    effect: Phase | None = None
+    # The reason from the migration's ``djhelm_ack`` when the author acknowledged this rule.
+    acknowledged: str | None = None
+    # The phase the operation falls back to when the author acknowledges this finding (e.g. a blocked
+    # RemoveField is still a post-deploy removal once acknowledged). None = the operation's baseline.
+    effect_when_acknowledged: Phase | None = None
 
 
 @dataclass(frozen=True)
@@ -28,3 +38,9 @@ class MigrationVerdict:
     phase: Phase
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     path: str | None = None
+    # The phase declared in the migration file (djhelm_phase or django-safemigrate's ``safe``), if any.
+    declared: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.app, self.name)

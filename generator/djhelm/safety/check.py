@@ -1,0 +1,45 @@
+"""The `djhelm migrations check` pipeline: load the project, pick what to judge, classify."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from djhelm.errors import ProjectError
+from djhelm.safety.classify import classify_loader, migration_path
+from djhelm.safety.model import MigrationVerdict
+from djhelm.safety.project import load_project
+
+
+def check_project(
+    project_dir: Path,
+    settings: str | None = None,
+    apps: Sequence[str] = (),
+    since: str | None = None,
+) -> list[MigrationVerdict]:
+    project = load_project(project_dir, settings)
+    loader = project.loader
+    migrated = set(loader.migrated_apps)
+    if apps:
+        unknown = sorted(set(apps) - migrated)
+        if unknown:
+            raise ProjectError(
+                f"--app {', '.join(unknown)}: no such app with migrations in {project.settings_module} "
+                f"(apps with migrations: {', '.join(sorted(migrated))})"
+            )
+        labels: set[str] | None = set(apps)
+    else:
+        from djhelm.safety.apps import project_app_labels
+
+        labels = project_app_labels(migrated, project.project_dir)
+    only = None
+    if since is not None:
+        from djhelm.safety.since import added_files
+
+        added = added_files(project.project_dir, since)
+        only = set()
+        for key, migration in loader.graph.nodes.items():
+            path = migration_path(migration)
+            if path is not None and Path(path).resolve() in added:
+                only.add(key)
+    return classify_loader(loader, labels, only, project_dir=project.project_dir)

@@ -1,0 +1,214 @@
+"""Replay the migration graph's model state and judge each operation of the judged migrations.
+
+No database: the graph comes from a ``MigrationLoader(None)``-style loader (or the runtime's real one),
+and the model state is rebuilt with each operation's ``state_forwards``, so every rule sees the field
+before and after the operation. Unrendered ``ModelState`` objects only: rendering model classes would
+cost seconds on large projects and is not needed to know columns.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import migrations
+from django.db.migrations.state import ModelState, ProjectState
+
+from djhelm.errors import ProjectError
+from djhelm.safety.combine import combine
+from djhelm.safety.context import ModelKey, OperationContext
+from djhelm.safety.model import Effect, Finding, MigrationVerdict
+from djhelm.safety.overrides import read_overrides
+from djhelm.safety.registry import load_rules, rules_for
+from djhelm.safety.sqlfree import emits_sql
+
+if TYPE_CHECKING:
+    from django.db.migrations.graph import MigrationGraph
+    from django.db.migrations.loader import MigrationLoader
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class OperationJudgement:
+    effect: Effect
+    findings: tuple[Finding, ...]
+
+
+def full_plan(graph: MigrationGraph) -> list[Key]:
+    """Every node of the graph in an order where parents come before children (deterministic)."""
+    seen: set[Key] = set()
+    plan: list[Key] = []
+    for leaf in sorted(graph.leaf_nodes()):
+        for key in graph.forwards_plan(leaf):
+            if key not in seen:
+                seen.add(key)
+                plan.append(key)
+    return plan
+
+
+def migration_path(migration: Any) -> str | None:
+    module = sys.modules.get(type(migration).__module__)
+    path = getattr(module, "__file__", None)
+    return str(path) if path else None
+
+
+def _snapshot(model: ModelState | None) -> ModelState | None:
+    if model is None:
+        return None
+    clone = copy.copy(model)
+    clone.fields = dict(model.fields)
+    clone.options = {k: list(v) if isinstance(v, list) else v for k, v in model.options.items()}
+    return clone
+
+
+def _model_keys(app_label: str, op: Any) -> tuple[ModelKey | None, ModelKey | None]:
+    if isinstance(op, migrations.RenameModel):
+        return (app_label, op.old_name_lower), (app_label, op.new_name_lower)
+    name = getattr(op, "model_name_lower", None)
+    if name is None and isinstance(op, migrations.operations.models.ModelOperation):
+        name = op.name_lower
+    if name is None:
+        return None, None
+    return (app_label, name), (app_label, name)
+
+
+def _is_djangos(op: Any) -> bool:
+    return type(op).__module__.startswith("django.db.migrations.")
+
+
+def judge_operation(ctx: OperationContext) -> OperationJudgement:
+    """The findings of every rule for this operation, and what it needs (before acknowledgements)."""
+    if not emits_sql(ctx):
+        return OperationJudgement("any", ())
+    findings: list[Finding] = []
+    specs = rules_for(ctx.operation)
+    for spec in specs:
+        findings.extend(spec.func(ctx))
+    if not specs and not _is_djangos(ctx.operation):
+        cls = type(ctx.operation)
+        findings.append(ctx.finding(
+            "unknown-operation",
+            "warning",
+            f"{cls.__module__}.{cls.__qualname__} is not an operation djhelm knows; treated as pre-deploy",
+            'djhelm_phase = "pre"  # or "post": declare what it needs on the Migration class',
+        ))
+    return OperationJudgement("pre", tuple(findings))
+
+
+def _replay(app_label: str, migration: Any, state: ProjectState, path: str | None) -> None:
+    for index, op in enumerate(migration.operations):
+        _forwards(app_label, migration, index, op, state, path)
+
+
+def _forwards(
+    app_label: str, migration: Any, index: int, op: Any, state: ProjectState, path: str | None
+) -> None:
+    try:
+        op.state_forwards(app_label, state)
+    except Exception as error:
+        where = path or f"{app_label}.{migration.name}"
+        raise ProjectError(
+            f"{where}: operation {index} ({type(op).__name__}) cannot be replayed on the model state: "
+            f"{type(error).__name__}: {error}"
+        ) from None
+
+
+def judge_migration(app_label: str, migration: Any, state: ProjectState) -> MigrationVerdict:
+    """Judge one migration, advancing ``state`` past it."""
+    path = migration_path(migration)
+    created: set[ModelKey] = set()
+    judgements: list[OperationJudgement] = []
+    for index, op in enumerate(migration.operations):
+        key_before, key_after = _model_keys(app_label, op)
+        before = _snapshot(state.models.get(key_before)) if key_before else None
+        _forwards(app_label, migration, index, op, state, path)
+        after = state.models.get(key_after) if key_after else None
+        renamed_new = isinstance(op, migrations.RenameModel) and key_before in created
+        if key_after and (isinstance(op, migrations.CreateModel) or renamed_new):
+            created.add(key_after)
+        ctx = OperationContext(
+            app_label=app_label,
+            migration=migration,
+            index=index,
+            operation=op,
+            state=state,
+            model_key=key_after,
+            model_before=before,
+            model_after=after,
+            created_in_migration=frozenset(created),
+        )
+        judgements.append(judge_operation(ctx))
+    overrides = read_overrides(migration)
+    phase, findings = combine([(j.effect, j.findings) for j in judgements], overrides)
+    return MigrationVerdict(
+        app=app_label,
+        name=str(migration.name),
+        phase=phase,
+        findings=tuple(findings),
+        path=path,
+        declared=overrides.declared,
+    )
+
+
+def _dependency_check(
+    graph: MigrationGraph, order: Iterable[Key], verdicts: dict[Key, MigrationVerdict]
+) -> None:
+    """A pre migration that needs a post migration of the judged set cannot run before the rollout."""
+    from djhelm.safety.combine import depends_on_post
+
+    waits_for_post: dict[Key, Key | None] = {}
+    for key in order:
+        culprit: Key | None = None
+        for parent in sorted(p.key for p in graph.node_map[key].parents):
+            if parent not in verdicts:
+                continue
+            if verdicts[parent].phase == "post":
+                culprit = parent
+            elif waits_for_post.get(parent) is not None:
+                culprit = waits_for_post[parent]
+            if culprit:
+                break
+        waits_for_post[key] = culprit
+        if culprit is not None and verdicts[key].phase == "pre":
+            verdicts[key] = depends_on_post(verdicts[key], culprit, read_overrides(graph.nodes[key]))
+
+
+def classify_loader(
+    loader: MigrationLoader,
+    app_labels: Collection[str] | None = None,
+    only: Collection[tuple[str, str]] | None = None,
+    *,
+    project_dir: Any = None,
+    dependencies: bool = True,
+) -> list[MigrationVerdict]:
+    """Verdicts for the judged migrations, in dependency order. See djhelm.safety.classify_loader."""
+    load_rules()
+    graph = loader.graph
+    plan = full_plan(graph)
+    if app_labels is None:
+        from djhelm.safety.apps import project_app_labels
+
+        labels = project_app_labels(loader.migrated_apps, project_dir)
+    else:
+        labels = set(app_labels)
+    wanted = set(only) if only is not None else None
+    judged = [key for key in plan if key[0] in labels and (wanted is None or key in wanted)]
+    judged_set = set(judged)
+    if not judged:
+        return []
+    last = plan.index(judged[-1])
+    state = ProjectState(real_apps=set(loader.unmigrated_apps))
+    verdicts: dict[Key, MigrationVerdict] = {}
+    for key in plan[: last + 1]:
+        migration = graph.nodes[key]
+        if key in judged_set:
+            verdicts[key] = judge_migration(key[0], migration, state)
+        else:
+            _replay(key[0], migration, state, migration_path(migration))
+    if dependencies:
+        _dependency_check(graph, judged, verdicts)
+    return [verdicts[key] for key in judged]

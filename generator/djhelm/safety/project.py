@@ -1,0 +1,131 @@
+"""Load a Django project's migration graph for the CLI, without touching its database.
+
+Settings module: --settings, else $DJANGO_SETTINGS_MODULE, else djhelm.yaml (django.settingsModule),
+else the one manage.py sets. Every failure becomes a ProjectError naming the file: no tracebacks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from djhelm.errors import ProjectError
+
+_MANAGE_SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
+
+
+@dataclass(frozen=True)
+class LoadedProject:
+    project_dir: Path
+    settings_module: str
+    settings_source: str
+    loader: Any  # django.db.migrations.loader.MigrationLoader
+
+
+def _from_djhelm_yaml(project_dir: Path) -> tuple[str | None, Path | None]:
+    path = project_dir / "djhelm.yaml"
+    if not path.is_file():
+        return None, None
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{path}: not valid YAML: {error}") from None
+    django_section = data.get("django") if isinstance(data, dict) else None
+    if not isinstance(django_section, dict):
+        return None, None
+    module = django_section.get("settingsModule")
+    sub = django_section.get("projectDir")
+    code_dir = (project_dir / sub).resolve() if isinstance(sub, str) and sub else None
+    return (str(module) if module else None), code_dir
+
+
+def _from_manage_py(project_dir: Path) -> str | None:
+    path = project_dir / "manage.py"
+    if not path.is_file():
+        return None
+    match = _MANAGE_SETTINGS.search(path.read_text(encoding="utf-8", errors="replace"))
+    return match.group(1) if match else None
+
+
+def resolve_settings(project_dir: Path, explicit: str | None) -> tuple[str, str, list[Path]]:
+    """(module, where it came from, directories to put on sys.path)."""
+    paths = [project_dir]
+    yaml_module, code_dir = _from_djhelm_yaml(project_dir)
+    if code_dir is not None and code_dir != project_dir:
+        paths.insert(0, code_dir)
+    if explicit:
+        return explicit, "--settings", paths
+    env = os.environ.get("DJANGO_SETTINGS_MODULE")
+    if env:
+        return env, "DJANGO_SETTINGS_MODULE", paths
+    if yaml_module:
+        return yaml_module, f"{project_dir / 'djhelm.yaml'} (django.settingsModule)", paths
+    for directory in paths:
+        found = _from_manage_py(directory)
+        if found:
+            return found, str(directory / "manage.py"), paths
+    raise ProjectError(
+        f"{project_dir}: cannot tell which settings module to use (no --settings, no "
+        "DJANGO_SETTINGS_MODULE, no django.settingsModule in djhelm.yaml, no manage.py setting it)\n"
+        "  fix: djhelm migrations check --settings mysite.settings"
+    )
+
+
+def _where(error: BaseException, project_dir: Path) -> str:
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{error.filename}:{error.lineno}"
+    root = str(project_dir.resolve())
+    location = ""
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.startswith(root):
+            location = f"{frame.filename}:{frame.lineno}"
+    return location
+
+
+def _fail(what: str, error: BaseException, project_dir: Path, fix: str = "") -> ProjectError:
+    where = _where(error, project_dir)
+    prefix = f"{where}: " if where else ""
+    text = f"{prefix}{what}: {type(error).__name__}: {error}"
+    return ProjectError(f"{text}\n  fix: {fix}" if fix else text)
+
+
+def load_project(project_dir: Path, settings: str | None = None) -> LoadedProject:
+    """Set up Django for the project (in this process) and build its migration graph without a DB."""
+    project_dir = project_dir.resolve()
+    if not project_dir.is_dir():
+        raise ProjectError(f"{project_dir}: not a directory")
+    module, source, paths = resolve_settings(project_dir, settings)
+    for directory in reversed(paths):
+        if str(directory) not in sys.path:
+            sys.path.insert(0, str(directory))
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        raise ProjectError(
+            f"settings module {module!r} (from {source}) is not importable from {project_dir}\n"
+            "  fix: pass --settings with a module found under PROJECT_DIR, e.g. --settings mysite.settings"
+        )
+    os.environ["DJANGO_SETTINGS_MODULE"] = module
+    try:
+        import django
+
+        django.setup()
+    except Exception as error:
+        raise _fail(f"loading settings {module!r} failed", error, project_dir) from None
+    try:
+        from django.db.migrations.loader import MigrationLoader
+
+        loader = MigrationLoader(None, ignore_no_migrations=True)
+    except Exception as error:
+        raise _fail("reading the migration files failed", error, project_dir) from None
+    return LoadedProject(project_dir, module, source, loader)

@@ -1,0 +1,103 @@
+"""The rule registry: rules register themselves with ``@rule(...)``; ``rules_for`` finds them by operation.
+
+A rule is a function ``(ctx: OperationContext) -> Iterable[Finding]``. It declares the operation classes
+it judges and every rule id it may emit (with a one-line description: the SARIF rules list and the docs
+table come from here). Rule modules live in ``djhelm.safety.rules`` and are imported by ``load_rules``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from djhelm.safety.model import Finding
+
+if TYPE_CHECKING:
+    from djhelm.safety.context import OperationContext
+
+RuleFunc = Callable[["OperationContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    func: RuleFunc
+    operations: tuple[type, ...]
+    ids: Mapping[str, str]
+    module: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.module}.{self.func.__name__}"
+
+
+_RULES: list[RuleSpec] = []
+# Ids emitted by the framework itself (not by a rule module).
+FRAMEWORK_IDS: dict[str, str] = {
+    "mixed-phases": "One migration mixes operations needed before the rollout with ones allowed only after.",
+    "depends-on-post": "A pre-deploy migration depends on a post-deploy migration.",
+    "ack-without-reason": "A djhelm_ack entry has no reason.",
+    "ack-unused": "A djhelm_ack entry names a rule that did not fire.",
+    "invalid-override": "djhelm_phase / djhelm_ack / safe has a value djhelm does not understand.",
+    "declared-phase-conflict": "The declared phase contradicts what the operations need.",
+    "unknown-operation": "An operation class djhelm has no rule for.",
+}
+
+
+def rule(*operations: type, ids: Mapping[str, str]) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule for ``operations`` (subclasses included) that may emit the given rule ids."""
+    if not operations:
+        raise ValueError("a rule must name at least one operation class")
+    if not ids:
+        raise ValueError("a rule must declare the rule ids it emits")
+
+    def register(func: RuleFunc) -> RuleFunc:
+        taken = {rid for spec in _RULES for rid in spec.ids} | set(FRAMEWORK_IDS)
+        clash = sorted(set(ids) & taken)
+        if clash:
+            raise ValueError(f"rule id(s) {', '.join(clash)} already registered ({func.__module__})")
+        _RULES.append(RuleSpec(func, tuple(operations), dict(ids), func.__module__))
+        return func
+
+    return register
+
+
+_loaded = False
+
+
+def load_rules() -> None:
+    """Import every module of djhelm.safety.rules once, so their decorators run."""
+    global _loaded
+    if _loaded:
+        return
+    from djhelm.safety import rules as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+    _loaded = True
+
+
+_by_class: dict[type, tuple[RuleSpec, ...]] = {}
+
+
+def rules_for(operation: object) -> tuple[RuleSpec, ...]:
+    """The rules judging this operation, in a stable order (module name, then function name)."""
+    load_rules()
+    cls = type(operation)
+    found = _by_class.get(cls)
+    if found is None:
+        found = tuple(sorted((s for s in _RULES if issubclass(cls, s.operations)), key=lambda s: s.name))
+        _by_class[cls] = found
+    return found
+
+
+def all_rule_ids() -> dict[str, str]:
+    """Every rule id with its description, sorted by id (framework ids included)."""
+    load_rules()
+    ids = dict(FRAMEWORK_IDS)
+    for spec in _RULES:
+        ids.update(spec.ids)
+    return dict(sorted(ids.items()))

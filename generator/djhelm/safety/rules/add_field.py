@@ -1,0 +1,119 @@
+"""AddField on an existing table.
+
+Nullable or db_default: pre (old code's INSERTs leave the column out and the database fills it).
+NOT NULL with only a Python default: Django adds the column with a temporary DEFAULT and drops it in
+the same migration, so every INSERT from old code fails afterwards: blocked, use db_default.
+Unique or indexed columns build an index while holding a lock that blocks writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db import migrations
+
+from djhelm.safety.context import OperationContext
+from djhelm.safety.fields import column_name, has_db_default, has_default
+from djhelm.safety.model import Finding
+from djhelm.safety.registry import rule
+from djhelm.safety.rules._shared import concurrent_index_fix, default_volatility, field_source
+
+IDS = {
+    "add-field-not-null-default": "AddField NOT NULL with a Python default only: old code's INSERTs fail.",
+    "add-field-not-null": "AddField NOT NULL without any default on an existing table.",
+    "add-field-volatile-db-default": "AddField db_default that is not a constant.",
+    "add-field-unique": "AddField unique=True on an existing table builds a unique index under lock.",
+    "add-field-index": "AddField with an index (db_index, SlugField, ForeignKey) on an existing table.",
+}
+
+
+@rule(migrations.AddField, ids=IDS)
+def check_add_field(ctx: OperationContext) -> Iterator[Finding]:
+    op = ctx.operation
+    if ctx.model_is_new:
+        return  # the table was created in this migration: empty, and no old code uses it
+    field = op.field
+    if field.many_to_many:
+        return
+    column = column_name(op.name, field)
+    table = ctx.table_name() or "<table>"
+    model_field = f"{op.model_name}.{op.name}"
+
+    if not field.null and not has_db_default(field) and not field.primary_key:
+        if has_default(field):
+            yield ctx.finding(
+                "add-field-not-null-default",
+                "error",
+                f"{model_field} is added NOT NULL with a Python default only: Django fills existing rows "
+                f"and then drops the column default, so every INSERT into {table} from the old code "
+                "(which does not know the column) fails with a NOT NULL violation until the rollout ends.",
+                f"migrations.AddField({op.model_name!r}, {op.name!r}, "
+                f"{_with_db_default(field_source(op), field)})",
+                effect="blocked",
+                effect_when_acknowledged="pre",
+            )
+        else:
+            yield ctx.finding(
+                "add-field-not-null",
+                "error",
+                f"{model_field} is added NOT NULL without a default: it fails on a table with rows, and "
+                "the old code's INSERTs would violate NOT NULL.",
+                f"Add null=True, or db_default=<value>: migrations.AddField({op.model_name!r}, {op.name!r}, "
+                f"{field_source(op)[:-1]}, db_default=...))",
+                effect="blocked",
+                effect_when_acknowledged="pre",
+            )
+    if has_db_default(field):
+        kind = default_volatility(field.db_default)
+        if kind == "volatile":
+            yield ctx.finding(
+                "add-field-volatile-db-default",
+                "warning",
+                f"{model_field}: db_default {field.db_default!r} is volatile, so PostgreSQL computes it for "
+                f"every existing row: the whole of {table} is rewritten under ACCESS EXCLUSIVE "
+                "(no reads or writes) for the duration.",
+                "Add the column nullable (or with a constant db_default), backfill it in batches with "
+                "RunPython, then set the volatile db_default with AlterField (it only applies to new rows).",
+                effect="pre",
+            )
+        elif kind in ("stable-time", "unknown"):
+            detail = (
+                "every existing row gets the migration's timestamp, not its own"
+                if kind == "stable-time"
+                else "djhelm cannot tell whether PostgreSQL evaluates it once or rewrites the table"
+            )
+            yield ctx.finding(
+                "add-field-volatile-db-default",
+                "warning",
+                f"{model_field}: db_default {field.db_default!r} is not a constant: {detail}.",
+                "Use a constant db_default, or add the column nullable and backfill it in batches.",
+                effect="pre",
+            )
+    if field.unique and not field.primary_key:
+        yield ctx.finding(
+            "add-field-unique",
+            "error",
+            f"{model_field} is unique: building its unique index on {table} holds a lock that blocks "
+            "every write to the table until the index is built.",
+            concurrent_index_fix(ctx, column, unique=True),
+            effect="blocked",
+            effect_when_acknowledged="pre",
+        )
+    elif field.db_index and not field.primary_key:
+        why = "a ForeignKey gets an index" if field.is_relation else "db_index=True (SlugField's default)"
+        if field.is_relation:
+            why += " and a FOREIGN KEY constraint (briefly locks the referenced table too)"
+        yield ctx.finding(
+            "add-field-index",
+            "warning",
+            f"{model_field}: {why}; CREATE INDEX on {table} blocks writes to it while the index builds "
+            "(seconds to minutes on a large table).",
+            concurrent_index_fix(ctx, column, unique=False),
+            effect="pre",
+        )
+
+
+def _with_db_default(source: str, field: object) -> str:
+    default = getattr(field, "default", None)
+    shown = default() if callable(default) else default
+    return f"{source[:-1]}, db_default={shown!r})".replace("(, ", "(")

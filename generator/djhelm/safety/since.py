@@ -1,0 +1,34 @@
+"""``--since GIT_REF``: the migration files added after a commit (committed since, staged or untracked)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from djhelm.errors import ProjectError, ToolMissingError
+
+
+def _git(project_dir: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(project_dir), *args], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        raise ToolMissingError("--since needs git on PATH") from None
+    if done.returncode != 0:
+        message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "git failed"
+        raise ProjectError(f"git {' '.join(args)} (in {project_dir}): {message}")
+    return done.stdout
+
+
+def added_files(project_dir: Path, ref: str) -> set[Path]:
+    """Absolute paths of files added since ``ref`` (plus new untracked files, not yet committed)."""
+    top = Path(_git(project_dir, "rev-parse", "--show-toplevel").strip())
+    try:
+        _git(project_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except ProjectError:
+        raise ProjectError(f"--since {ref!r}: no such commit in the git repository at {top}") from None
+    diff = _git(project_dir, "diff", "--name-only", "--diff-filter=A", "--no-renames", ref, "--")
+    untracked = _git(project_dir, "ls-files", "--others", "--exclude-standard", "--full-name")
+    names = [line for line in (diff + untracked).splitlines() if line.strip()]
+    return {(top / name).resolve() for name in names}

@@ -1,0 +1,70 @@
+"""Which operations emit no SQL at all. Those fit either phase and get no finding, whatever rules say.
+
+Decided from the migration state, not by asking a schema editor: the checker must run without a
+database driver and fast (thousands of migrations in well under a second), and comparing what reaches
+the schema (see fields.ColumnSpec) answers the same question Django's ``_field_should_be_altered`` does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import migrations
+
+from djhelm.safety.context import table_name
+from djhelm.safety.fields import column_spec
+
+if TYPE_CHECKING:
+    from djhelm.safety.context import OperationContext
+
+_STATE_ONLY = (migrations.AlterModelOptions, migrations.AlterModelManagers)
+
+
+def emits_sql(ctx: OperationContext) -> bool:
+    op = ctx.operation
+    before, after = ctx.model_before, ctx.model_after
+    if isinstance(op, _STATE_ONLY):
+        return False
+    if isinstance(op, migrations.AlterField) and before is not None and after is not None:
+        old = before.fields.get(op.name)
+        new = after.fields.get(op.name)
+        if old is None or new is None:
+            return True
+        if old.many_to_many and new.many_to_many:
+            return _m2m_table(op.name, old) != _m2m_table(op.name, new) or old.remote_field.model != (
+                new.remote_field.model
+            )
+        return column_spec(op.name, old, ctx.state) != column_spec(op.name, new, ctx.state)
+    if isinstance(op, migrations.RenameField) and before is not None:
+        old = before.fields.get(op.old_name)
+        return old is None or (not old.db_column and not old.many_to_many)
+    if isinstance(op, migrations.RenameModel) and before is not None and after is not None:
+        has_m2m = any(f.many_to_many for f in after.fields.values())
+        return table_name(before) != table_name(after) or has_m2m
+    if isinstance(op, migrations.AlterModelTable) and before is not None and after is not None:
+        return table_name(before) != table_name(after)
+    together = (migrations.AlterUniqueTogether, migrations.AlterIndexTogether)
+    if isinstance(op, together) and before is not None and after is not None:
+        name = op.option_name
+        return _normalise(before.options.get(name)) != _normalise(after.options.get(name))
+    if isinstance(op, migrations.SeparateDatabaseAndState):
+        return bool(op.database_operations)
+    if isinstance(op, migrations.RunSQL):
+        return op.sql not in ("", [], (), None) and op.sql is not migrations.RunSQL.noop
+    if isinstance(op, migrations.RunPython):
+        return op.code is not migrations.RunPython.noop
+    return True
+
+
+def _m2m_table(name: str, field: object) -> object:
+    return getattr(field, "db_table", None)
+
+
+def _normalise(value: object) -> frozenset[tuple[str, ...]]:
+    if not value:
+        return frozenset()
+    items = value if isinstance(value, (set, frozenset, list, tuple)) else [value]
+    out: set[tuple[str, ...]] = set()
+    for item in items:
+        out.add(tuple(item) if isinstance(item, (list, tuple)) else (str(item),))
+    return frozenset(out)
