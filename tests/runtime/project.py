@@ -4,6 +4,9 @@ v1: shop.Product(name, legacy_code) and shop.Note.
 v2: adds Product.sku (nullable) and Product.stock (db_default), builds an index concurrently, drops legacy_code
     (the v2 model no longer has it) and deletes Note. Its migrations: 0002-0004 expand (pre), 0005-0006 contract.
 v3: v2 plus 0007 adding Product.color (pre), to show an earlier release's missing contract phase.
+v4: v2 plus two RunPython migrations declared pre (0007 atomic, 0008 not) that report the session's timeouts and
+    can be made slow (to be killed midway).
+v5: v2 plus 0007 adding a NOT NULL field with a Python-side default: blocked by the checker.
 """
 
 from __future__ import annotations
@@ -157,6 +160,48 @@ class Migration(migrations.Migration):
     operations = [migrations.AddField("product", "color", models.CharField(max_length=20, null=True))]
 '''
 
+PROBE = '''
+import json
+import os
+import time
+
+from django.db import migrations
+
+
+def probe(apps, schema_editor):
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        lock_timeout = cursor.fetchone()[0]
+        cursor.execute("SHOW statement_timeout")
+        statement_timeout = cursor.fetchone()[0]
+    if os.environ.get("SHOP_PROBE_FILE"):
+        with open(os.environ["SHOP_PROBE_FILE"], "a") as handle:
+            handle.write(json.dumps({"migration": __name__.rsplit(".", 1)[-1], "lock_timeout": lock_timeout,
+                                     "statement_timeout": statement_timeout,
+                                     "in_transaction": connection.in_atomic_block}) + "\\n")
+    if ATOMIC and os.environ.get("SHOP_SLOW_SECONDS"):
+        apps.get_model("shop", "Product").objects.create(name="half-done")
+        open(os.environ["SHOP_SLOW_MARKER"], "w").close()
+        time.sleep(float(os.environ["SHOP_SLOW_SECONDS"]))
+
+
+class Migration(migrations.Migration):
+    atomic = ATOMIC
+    djhelm_phase = "pre"
+    dependencies = [("shop", "PARENT")]
+    operations = [migrations.RunPython(probe, migrations.RunPython.noop)]
+'''
+
+M0007_BLOCKED = '''
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0006_delete_note")]
+    operations = [migrations.AddField("product", "weight", models.IntegerField(default=1), preserve_default=True)]
+'''
+
 # Reads and writes through the ORM in a loop until the stop file appears; one JSON summary at the end.
 LOAD = '''
 import collections
@@ -219,20 +264,29 @@ def _write(path: Path, text: str) -> None:
 
 
 def write_release(root: Path, version: int) -> Path:
-    """Write the code tree of release ``version`` (1, 2 or 3) under ``root``; returns its directory."""
+    """Write the code tree of release ``version`` (1 to 5) under ``root``; returns its directory."""
     tree = root / f"v{version}"
     _write(tree / "manage.py", MANAGE)
     _write(tree / "load.py", LOAD)
     _write(tree / "proj" / "__init__.py", "")
     _write(tree / "proj" / "settings.py", SETTINGS)
     _write(tree / "shop" / "__init__.py", "")
-    _write(tree / "shop" / "models.py", {1: MODELS_V1, 2: MODELS_V2, 3: MODELS_V3}[version])
+    models = {1: MODELS_V1, 3: MODELS_V3}.get(version, MODELS_V2)
+    if version == 5:
+        models += "    weight = models.IntegerField(default=1)\n"
+    _write(tree / "shop" / "models.py", models)
     migrations = {"0001_initial": M0001}
     if version >= 2:
         migrations |= {"0002_product_sku": M0002, "0003_product_stock": M0003, "0004_product_name_idx": M0004,
                        "0005_remove_product_legacy_code": M0005, "0006_delete_note": M0006}
-    if version >= 3:
+    if version == 3:
         migrations["0007_product_color"] = M0007
+    if version == 4:
+        migrations["0007_probe_atomic"] = PROBE.replace("ATOMIC", "True").replace("PARENT", "0006_delete_note")
+        migrations["0008_probe_not_atomic"] = (PROBE.replace("ATOMIC", "False")
+                                               .replace("PARENT", "0007_probe_atomic"))
+    if version == 5:
+        migrations["0007_product_weight"] = M0007_BLOCKED
     _write(tree / "shop" / "migrations" / "__init__.py", "")
     for name, text in migrations.items():
         _write(tree / "shop" / "migrations" / f"{name}.py", text)

@@ -86,6 +86,11 @@ class Command(BaseCommand):
             executor.loader.check_consistent_history(connection)
         except InconsistentMigrationHistory as exc:
             raise CommandError(str(exc), returncode=REFUSED) from None
+        conflicts = executor.loader.detect_conflicts()
+        if conflicts:
+            names = "; ".join(f"{app}: {', '.join(sorted(leaves))}" for app, leaves in sorted(conflicts.items()))
+            raise CommandError(f"conflicting migrations (several leaf nodes): {names}. Fix: "
+                               "`manage.py makemigrations --merge`, then deploy again.", returncode=REFUSED)
         plan = make_plan(executor, config)
         refused = plan.run_in("refused")
         if refused:

@@ -1,0 +1,83 @@
+"""Session-level guarantees on a real PostgreSQL: timeouts inside RunPython (atomic or not), a SIGKILL during a
+slow data migration, the direct-to-primary URL, and blocked migrations refused before anything runs."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.harness import Release, applied, columns, migration_events, query, tables
+from tests.support.postgres import PostgresServer
+
+pytestmark = pytest.mark.postgres
+
+
+def _install_v1(v1: Release) -> None:
+    v1.manage("migrate_phase", "pre", check=True)
+    v1.manage("migrate_phase", "post", check=True)
+
+
+def test_timeouts_apply_inside_atomic_and_non_atomic_run_python(
+    release: Callable[[int], Release], tmp_path: Path
+) -> None:
+    v4 = release(4)
+    probe = tmp_path / "probe.jsonl"
+    v4.manage("migrate_phase", "pre", check=True)
+    v4.manage("migrate_phase", "post", check=True, SHOP_PROBE_FILE=str(probe), DJHELM_STATEMENT_TIMEOUT="7min")
+    seen = {row["migration"]: row for row in map(json.loads, probe.read_text().splitlines())}
+    assert seen["0007_probe_atomic"] == {"migration": "0007_probe_atomic", "lock_timeout": "200ms",
+                                         "statement_timeout": "7min", "in_transaction": True}
+    assert seen["0008_probe_not_atomic"] == {"migration": "0008_probe_not_atomic", "lock_timeout": "200ms",
+                                             "statement_timeout": "7min", "in_transaction": False}
+
+
+def test_sigkill_during_slow_run_python_then_rerun_converges(
+    release: Callable[[int], Release], tmp_path: Path
+) -> None:
+    v1, v4 = release(1), release(4)
+    _install_v1(v1)
+    v4.manage("migrate_phase", "pre", check=True)
+    marker = tmp_path / "slow.started"
+    run = v4.spawn("migrate_phase", "post", SHOP_SLOW_SECONDS="60", SHOP_SLOW_MARKER=str(marker))
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.05)
+    run.kill()
+    run.communicate()
+    assert "0007_probe_atomic" not in applied(v4.database_url)
+
+    assert "0006_delete_note" in applied(v4.database_url)  # the contract migrations before it are done
+
+    rerun = v4.manage("migrate_phase", "post", check=True)
+    assert list(migration_events(rerun.stdout)) == ["shop.0007_probe_atomic", "shop.0008_probe_not_atomic"]
+    # the killed attempt's row died with its transaction
+    assert query(v4.database_url, "SELECT count(*) FROM shop_product WHERE name = 'half-done'") == [(0,)]
+    assert "legacy_code" not in columns(v4.database_url, "shop_product")
+
+
+def test_database_migration_url_takes_over_the_default_alias(
+    release: Callable[[int], Release], postgres_server: PostgresServer
+) -> None:
+    real = release(2)
+    pooled = Release(real.tree, postgres_server.url("no_such_database"))
+    result = pooled.manage("migrate_phase", "pre", DATABASE_MIGRATION_URL=real.database_url)
+    assert result.returncode == 0, result.stderr
+    assert applied(real.database_url)[-1] == "0004_product_name_idx"
+    assert pooled.manage("migrate_phase", "pre").returncode != 0  # the URL really was the one used
+
+
+def test_blocked_migration_is_refused_before_anything_runs(release: Callable[[int], Release]) -> None:
+    v5 = release(5)
+    plan = json.loads(v5.manage("migrate_phase", "plan", "--format", "json", check=True).stdout)
+    assert plan["refused"] == ["shop.0007_product_weight"]
+    for phase in ("pre", "post"):
+        refused = v5.manage("migrate_phase", phase)
+        assert refused.returncode == 2, refused.stderr
+        assert "shop.0007_product_weight" in refused.stderr and "nothing was applied" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert "shop_product" not in tables(v5.database_url)
