@@ -60,8 +60,8 @@ def combine(
         mixed = _acknowledge(
             _framework(
                 "mixed-phases",
-                f"operations {_list(pre_ops)} must run before the new code rolls out and operations "
-                f"{_list(post_ops)} only once the old code is gone: no single phase is safe for both",
+                f"{_ops(pre_ops)} must run before the new code rolls out and {_ops(post_ops)} only once "
+                "the old code is gone: no single phase is safe for both",
                 "Split the migration in two: keep the expand operations here and move the contract "
                 "operations into a new migration (it runs in the post phase).",
                 "blocked",
@@ -86,7 +86,7 @@ def combine(
             conflict = _acknowledge(
                 _framework(
                     "declared-phase-conflict",
-                    f"{overrides.declared_from} declares pre-deploy, but operations {_list(post_ops)} "
+                    f"{overrides.declared_from} declares pre-deploy, but {_ops(post_ops)} "
                     "remove what the old code still uses: running them before the rollout breaks it",
                     'djhelm_phase = "post"  # or: djhelm_ack = {"declared-phase-conflict": "why"}',
                     "blocked",
@@ -136,5 +136,6 @@ def depends_on_post(
     return dataclasses.replace(verdict, phase=phase, findings=(*verdict.findings, finding))
 
 
-def _list(indexes: Sequence[int]) -> str:
-    return ", ".join(str(i) for i in indexes)
+def _ops(indexes: Sequence[int]) -> str:
+    word = "operation" if len(indexes) == 1 else "operations"
+    return f"{word} {', '.join(str(i) for i in indexes)}"

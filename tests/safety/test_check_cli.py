@@ -1,0 +1,179 @@
+"""`djhelm migrations check` end to end: loading projects without a database, errors, formats, --since."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.safety.support import create_model, migration, run_check, write_project
+
+SHOP = {
+    "0001_initial": migration(create_model("Product", "('sku', models.CharField(max_length=20, null=True))"),
+                              initial=True),
+    "0002_remove_product_sku": migration("migrations.RemoveField('product', 'sku')",
+                                         deps=[("shop", "0001_initial")]),
+}
+BLOCKED = {
+    "0001_initial": migration(create_model("Order"), initial=True),
+    "0002_code": migration(
+        "migrations.AddField('order', 'code', models.CharField(max_length=5, default='x'))",
+        deps=[("orders", "0001_initial")],
+    ),
+}
+
+
+@pytest.mark.parametrize("databases", ["none", "unreachable"])
+def test_works_without_a_reachable_database(tmp_path: Path, databases: str) -> None:
+    write_project(tmp_path, {"shop": SHOP}, databases=databases)
+    result = run_check(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.json == {"migrations": [
+        {"app": "shop", "name": "0001_initial", "phase": "pre", "findings": [],
+         "path": "shop/migrations/0001_initial.py", "declared": None},
+        {"app": "shop", "name": "0002_remove_product_sku", "phase": "post",
+         "findings": [{"rule": "remove-field", "severity": "info", "operation": 0,
+                       "message": result.verdict("shop", "0002_remove_product_sku")["findings"][0]["message"],
+                       "fix": "", "effect": "post", "line": 13}],
+         "path": "shop/migrations/0002_remove_product_sku.py", "declared": None},
+    ]}
+
+
+def test_blocked_exits_1_and_text_shows_the_fix(tmp_path: Path) -> None:
+    write_project(tmp_path, {"shop": SHOP, "orders": BLOCKED})
+    result = run_check(tmp_path, fmt="text")
+    assert result.returncode == 1
+    assert "orders.0002_code: blocked" in result.stdout
+    assert "db_default='x'" in result.stdout
+    assert "shop.0002_remove_product_sku: post" in result.stdout
+
+
+def test_app_filter_and_contrib_apps_are_not_judged_by_default(tmp_path: Path) -> None:
+    write_project(tmp_path, {"shop": SHOP, "orders": BLOCKED})
+    assert {m.split(".")[0] for m in run_check(tmp_path).phases} == {"shop", "orders"}
+    only_shop = run_check(tmp_path, "--app", "shop")
+    assert only_shop.returncode == 0
+    assert set(only_shop.phases) == {"shop.0001_initial", "shop.0002_remove_product_sku"}
+
+
+def test_contrib_apps_all_classified(tmp_path: Path) -> None:
+    write_project(
+        tmp_path, {}, contrib=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.admin",
+                               "django.contrib.sessions", "django.contrib.messages"],
+    )
+    apps = ("auth", "contenttypes", "admin", "sessions")
+    result = run_check(tmp_path, *(arg for app in apps for arg in ("--app", app)))
+    assert result.returncode in (0, 1), result.stderr
+    import django.contrib
+
+    on_disk = {
+        f"{app}.{p.stem}"
+        for app in ("auth", "contenttypes", "admin", "sessions")
+        for p in (Path(django.contrib.__file__).parent / app / "migrations").glob("0*.py")
+    }
+    assert set(result.phases) == on_disk
+    assert set(result.phases.values()) <= {"pre", "post", "blocked"}
+    # contenttypes 0002 makes `name` nullable and drops it in one migration: expand + contract mixed
+    assert result.phases["contenttypes.0002_remove_content_type_name"] == "blocked"
+    assert result.phases["auth.0008_alter_user_username_max_length"] == "pre"
+
+
+def _settings_only(tmp_path: Path) -> Path:
+    write_project(tmp_path, {"shop": SHOP}, settings_module="conf.prod", manage_py=False)
+    return tmp_path
+
+
+def test_settings_from_flag_env_yaml_and_manage_py(tmp_path: Path) -> None:
+    root = _settings_only(tmp_path)
+    missing = run_check(root)
+    assert missing.returncode == 2
+    assert "cannot tell which settings module" in missing.stderr and "Traceback" not in missing.stderr
+    assert run_check(root, "--settings", "conf.prod").returncode == 0
+    assert run_check(root, env={"DJANGO_SETTINGS_MODULE": "conf.prod"}).returncode == 0
+    (root / "djhelm.yaml").write_text("name: shop\ndjango:\n  settingsModule: conf.prod\n")
+    assert run_check(root).returncode == 0
+    (root / "djhelm.yaml").unlink()
+    manage = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conf.prod')\n"
+    (root / "manage.py").write_text(manage)
+    assert run_check(root).returncode == 0
+
+
+def test_unknown_settings_module_is_a_usage_error(tmp_path: Path) -> None:
+    write_project(tmp_path, {"shop": SHOP})
+    result = run_check(tmp_path, "--settings", "nope.settings")
+    assert result.returncode == 2
+    assert "'nope.settings'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_broken_migration_file_names_its_path(tmp_path: Path) -> None:
+    broken = dict(SHOP)
+    broken["0003_broken"] = "from django.db import migrations\nimport not_a_module_anywhere\n"
+    write_project(tmp_path, {"shop": broken})
+    result = run_check(tmp_path)
+    assert result.returncode == 2
+    assert "shop/migrations/0003_broken.py:2" in result.stderr
+    assert "not_a_module_anywhere" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_dependency_and_unknown_app_are_usage_errors(tmp_path: Path) -> None:
+    files = dict(SHOP)
+    files["0003_x"] = migration("migrations.RemoveField('product', 'id')", deps=[("shop", "0099_missing")])
+    write_project(tmp_path, {"shop": files})
+    result = run_check(tmp_path)
+    assert result.returncode == 2 and "0099_missing" in result.stderr
+    (tmp_path / "shop" / "migrations" / "0003_x.py").unlink()
+    unknown = run_check(tmp_path, "--app", "warehouse")
+    assert unknown.returncode == 2 and "--app warehouse" in unknown.stderr
+
+
+def test_since_judges_only_added_files(tmp_path: Path) -> None:
+    write_project(tmp_path, {"shop": {"0001_initial": SHOP["0001_initial"]}})
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".")
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "base")
+    added = tmp_path / "shop" / "migrations" / "0002_remove_product_sku.py"
+    added.write_text(SHOP["0002_remove_product_sku"])
+    result = run_check(tmp_path, "--since", "HEAD")
+    assert result.returncode == 0, result.stderr
+    assert result.phases == {"shop.0002_remove_product_sku": "post"}
+    bad = run_check(tmp_path, "--since", "no-such-ref")
+    assert bad.returncode == 2 and "no-such-ref" in bad.stderr
+
+
+def test_sarif_and_github_formats(tmp_path: Path) -> None:
+    write_project(tmp_path, {"shop": SHOP, "orders": BLOCKED})
+    sarif = run_check(tmp_path, fmt="sarif")
+    assert sarif.returncode == 1
+    log = json.loads(sarif.stdout)
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "add-field-not-null-default" in rule_ids and rule_ids == sorted(rule_ids)
+    results = {r["ruleId"]: r for r in run["results"]}
+    location = results["add-field-not-null-default"]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "orders/migrations/0002_code.py"
+    source = (tmp_path / "orders" / "migrations" / "0002_code.py").read_text().splitlines()
+    assert "AddField" in source[location["region"]["startLine"] - 1]
+    assert results["add-field-not-null-default"]["level"] == "error"
+    assert rule_ids[results["add-field-not-null-default"]["ruleIndex"]] == "add-field-not-null-default"
+
+    github = run_check(tmp_path, fmt="github")
+    lines = github.stdout.splitlines()
+    assert any(line.startswith("::error file=orders/migrations/0002_code.py,line=") for line in lines)
+    notice = "::notice file=shop/migrations/0002_remove_product_sku.py,line=13"
+    assert any(line.startswith(notice) for line in lines)
+    assert all("\n" not in line for line in lines)
+
+
+def test_unknown_format(tmp_path: Path) -> None:
+    write_project(tmp_path, {"shop": SHOP})
+    result = run_check(tmp_path, fmt="yaml")
+    assert result.returncode == 2 and "unknown format" in result.stderr
