@@ -1,0 +1,114 @@
+"""Print, as JSON, the SQL Django's real PostgreSQL schema editor emits for the operations the rules judge.
+
+Run as a subprocess (``python -m tests.safety.postgres_proofs.django_ddl DATABASE_URL``) so the settings it
+configures never leak into the test process. Each scenario is: the operations that build the starting
+schema (``setup``) and the one operation a rule makes a claim about (``sql``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+def _configure(url: str) -> None:
+    import dj_database_url
+    import django
+    from django.conf import settings
+
+    settings.configure(
+        DATABASES={"default": dj_database_url.parse(url)},
+        INSTALLED_APPS=[],
+        USE_TZ=True,
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+    )
+    django.setup()
+
+
+def _scenarios() -> dict[str, tuple[list[Any], Any]]:
+    from django.contrib.postgres.functions import RandomUUID
+    from django.contrib.postgres.operations import (
+        AddConstraintNotValid,
+        AddIndexConcurrently,
+        RemoveIndexConcurrently,
+        ValidateConstraint,
+    )
+    from django.db import migrations, models
+    from django.db.models.functions import Random
+
+    base = [
+        migrations.CreateModel("Owner", [("id", models.BigAutoField(primary_key=True))]),
+        migrations.CreateModel("Item", [
+            ("id", models.BigAutoField(primary_key=True)),
+            ("name", models.CharField(max_length=10, null=True)),
+            ("qty", models.IntegerField(null=True)),
+            ("code", models.CharField(max_length=20, null=True)),
+            ("label", models.CharField(max_length=20, default="x")),
+        ]),
+    ]
+    index = models.Index(fields=["qty"], name="item_qty_idx")
+    check = models.CheckConstraint(condition=models.Q(qty__gte=0), name="item_qty_nonneg")
+    indexed = [*base, migrations.AddIndex("item", index)]
+    checked = [*base, AddConstraintNotValid("item", check)]
+    return {
+        "add_index": (base, migrations.AddIndex("item", index)),
+        "add_index_concurrently": (base, AddIndexConcurrently("item", index)),
+        "remove_index": (indexed, migrations.RemoveIndex("item", "item_qty_idx")),
+        "remove_index_concurrently": (indexed, RemoveIndexConcurrently("item", "item_qty_idx")),
+        "add_check": (base, migrations.AddConstraint("item", check)),
+        "add_check_not_valid": (base, AddConstraintNotValid("item", check)),
+        "validate_check": (checked, ValidateConstraint("item", "item_qty_nonneg")),
+        "add_unique": (base, migrations.AddConstraint(
+            "item", models.UniqueConstraint(fields=["code"], name="item_code_uniq"))),
+        "add_fk": (base, migrations.AddField("item", "owner", models.ForeignKey(
+            "proof.owner", null=True, on_delete=models.CASCADE))),
+        "set_not_null": (base, migrations.AlterField("item", "qty", models.IntegerField())),
+        "int_to_bigint": (base, migrations.AlterField("item", "qty", models.BigIntegerField(null=True))),
+        "varchar_to_text": (base, migrations.AlterField("item", "name", models.TextField(null=True))),
+        "varchar_longer": (base, migrations.AlterField(
+            "item", "name", models.CharField(max_length=50, null=True))),
+        "add_field_default": (base, migrations.AddField("item", "stock", models.IntegerField(default=0))),
+        "add_field_db_default": (base, migrations.AddField(
+            "item", "stock", models.IntegerField(db_default=0))),
+        "add_field_null": (base, migrations.AddField("item", "note", models.TextField(null=True))),
+        "add_field_volatile": (base, migrations.AddField(
+            "item", "score", models.FloatField(db_default=Random()))),
+        "add_field_uuid": (base, migrations.AddField(
+            "item", "token", models.UUIDField(db_default=RandomUUID()))),
+        "remove_field_nullable": (base, migrations.RemoveField("item", "code")),
+        "remove_field_not_null": (base, migrations.RemoveField("item", "label")),
+        "rename_model": (base, migrations.RenameModel("Item", "Article")),
+        "alter_model_table": (base, migrations.AlterModelTable("item", "proof_thing")),
+        "rename_field": (base, migrations.RenameField("item", "code", "sku")),
+    }
+
+
+def _collect(app: str, state: Any, operation: Any) -> tuple[list[str], Any]:
+    from django.db import connection
+
+    new_state = state.clone()
+    operation.state_forwards(app, new_state)
+    with connection.schema_editor(collect_sql=True, atomic=False) as editor:
+        operation.database_forwards(app, editor, state, new_state)
+    return list(editor.collected_sql), new_state
+
+
+def generate() -> dict[str, dict[str, list[str]]]:
+    from django.db.migrations.state import ProjectState
+
+    out: dict[str, dict[str, list[str]]] = {}
+    for name, (setup_ops, operation) in _scenarios().items():
+        state = ProjectState()
+        setup: list[str] = []
+        for op in setup_ops:
+            sql, state = _collect("proof", state, op)
+            setup.extend(sql)
+        sql, _ = _collect("proof", state, operation)
+        out[name] = {"setup": setup, "sql": sql}
+    return out
+
+
+if __name__ == "__main__":
+    _configure(sys.argv[1])
+    json.dump(generate(), sys.stdout, indent=1, sort_keys=True)

@@ -1,0 +1,89 @@
+"""Proofs for the index rules: CREATE INDEX blocks writes, CONCURRENTLY does not; DROP INDEX blocks reads.
+
+The DDL is what Django's schema editor emits for AddIndex / AddIndexConcurrently / RemoveIndex(Concurrently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from djhelm.safety.sql import judge_sql
+from tests.safety.postgres_proofs.locks import attempt, holding, in_progress, lock_modes
+
+pytestmark = pytest.mark.postgres
+Build = Callable[[str], tuple[str, list[str]]]
+WRITE = "INSERT INTO proof_item (label) VALUES ('w')"
+READ = "SELECT count(*) FROM proof_item"
+
+
+def test_add_index_blocks_writes_but_not_reads(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_index")
+    assert {f.code for f in judge_sql(" ".join(ddl)).all_findings} == {"sql-index-blocks-writes"}
+    with holding(url, ddl) as session:
+        assert "ShareLock" in lock_modes(session, "proof_item")
+        assert attempt(url, WRITE) is False
+        assert attempt(url, READ) is True
+
+
+def test_create_index_in_progress_queues_writes(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_index")
+    # An old request's open transaction makes the build wait; new writes then queue behind the build.
+    with in_progress(url, ddl[0], old_request=WRITE):
+        assert attempt(url, WRITE) is False
+        assert attempt(url, READ) is True
+
+
+def test_create_index_concurrently_in_progress_lets_writes_through(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_index_concurrently")
+    assert judge_sql(" ".join(ddl), atomic=False).phase == "pre"
+    with in_progress(url, ddl[0], old_request=WRITE):
+        assert attempt(url, WRITE) is True
+        assert attempt(url, "UPDATE proof_item SET qty = qty + 1 WHERE id = 2") is True
+        assert attempt(url, READ) is True
+
+
+def test_create_index_concurrently_cannot_run_in_a_transaction(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_index_concurrently")
+    codes = {f.code for f in judge_sql(ddl[0], atomic=True).all_findings}
+    assert codes == {"sql-concurrently-in-transaction"}
+    with pytest.raises(errors.ActiveSqlTransaction), holding(url, ddl):
+        pass
+
+
+def test_failed_concurrent_build_leaves_an_invalid_index_blocking_a_plain_retry(scenario_db: Build) -> None:
+    url, _ = scenario_db("add_index")
+    build = "CREATE UNIQUE INDEX CONCURRENTLY item_label_uniq ON proof_item (label)"
+    assert "sql-concurrent-index-not-idempotent" in {
+        f.code for f in judge_sql(build, atomic=False).all_findings}
+    with psycopg.connect(url, autocommit=True) as conn:
+        with pytest.raises(errors.UniqueViolation):
+            conn.execute(build)  # every row has label 'l'
+        valid = conn.execute(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'item_label_uniq'::regclass").fetchone()
+        assert valid == (False,)
+        with pytest.raises(errors.DuplicateTable):
+            conn.execute(build)
+        conn.execute("DROP INDEX CONCURRENTLY IF EXISTS item_label_uniq")
+        conn.execute("DELETE FROM proof_item WHERE id > 1")
+        conn.execute(build.replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS"))
+
+
+def test_remove_index_blocks_reads_and_writes(scenario_db: Build) -> None:
+    url, ddl = scenario_db("remove_index")
+    assert {f.code for f in judge_sql(" ".join(ddl)).all_findings} == {"sql-drop-index-locks"}
+    with holding(url, ddl) as session:
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, READ) is False
+        assert attempt(url, WRITE) is False
+
+
+def test_remove_index_concurrently_in_progress_lets_reads_and_writes_through(scenario_db: Build) -> None:
+    url, ddl = scenario_db("remove_index_concurrently")
+    assert judge_sql(" ".join(ddl), atomic=False).phase == "post"
+    with in_progress(url, ddl[0], old_request=READ):
+        assert attempt(url, READ) is True
+        assert attempt(url, WRITE) is True
