@@ -76,7 +76,7 @@ class ReplicationPair:
         raise RuntimeError("the standby did not start streaming from the primary")
 
     def wait_caught_up(self, timeout: float = 30) -> None:
-        """Wait until the standby has replayed every WAL record the primary had inserted when this was called."""
+        """Wait until the standby has replayed all WAL the primary had inserted when this was called."""
         target = self.primary.psql("SELECT pg_current_wal_insert_lsn()")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
