@@ -30,18 +30,32 @@ class Release:
     tree: Path
     database_url: str
 
-    def manage(self, *args: str, check: bool = False, timeout: float = 90, **env: str
-               ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=self.tree, capture_output=True,
-                                text=True, env=project_env(self.database_url, **env), timeout=timeout)
+    def manage(
+        self, *args: str, check: bool = False, timeout: float = 90, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=self.tree,
+            capture_output=True,
+            text=True,
+            env=project_env(self.database_url, **env),
+            timeout=timeout,
+        )
         if check and result.returncode != 0:
-            raise AssertionError(f"manage.py {' '.join(args)} exited {result.returncode}:\n"
-                                 f"{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def spawn(self, *args: str, **env: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, "manage.py", *args], cwd=self.tree, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=project_env(self.database_url, **env))
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=self.tree,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=project_env(self.database_url, **env),
+        )
 
 
 def events(output: str) -> list[dict[str, Any]]:
@@ -51,7 +65,7 @@ def events(output: str) -> list[dict[str, Any]]:
 
 def migration_events(output: str) -> dict[str, dict[str, Any]]:
     """app.name -> its JSON log line."""
-    return {f'{e["app"]}.{e["name"]}': e for e in events(output) if e["event"] == "migration"}
+    return {f"{e['app']}.{e['name']}": e for e in events(output) if e["event"] == "migration"}
 
 
 @dataclass
@@ -72,8 +86,12 @@ class Load:
     def start(self) -> Load:
         self.process = subprocess.Popen(
             [sys.executable, "load.py", str(self.stop_file), str(self.out_file), str(self.ready_file)],
-            cwd=self.release.tree, env=project_env(self.release.database_url), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True)
+            cwd=self.release.tree,
+            env=project_env(self.release.database_url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         while not self.ready_file.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -96,24 +114,34 @@ def query(database_url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tup
 
 
 def columns(database_url: str, table: str) -> set[str]:
-    rows = query(database_url, "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
-                 (table,))
+    rows = query(
+        database_url, "SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,)
+    )
     return {row[0] for row in rows}
 
 
 def tables(database_url: str) -> set[str]:
-    return {row[0] for row in query(database_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    return {
+        row[0] for row in query(database_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    }
 
 
 def applied(database_url: str, app: str = "shop") -> list[str]:
-    return [row[0] for row in query(database_url, "SELECT name FROM django_migrations WHERE app = %s ORDER BY id",
-                                    (app,))]
+    return [
+        row[0]
+        for row in query(
+            database_url, "SELECT name FROM django_migrations WHERE app = %s ORDER BY id", (app,)
+        )
+    ]
 
 
 def indexes(database_url: str, table: str) -> dict[str, bool]:
-    rows = query(database_url,
-                 "SELECT i.relname, x.indisvalid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-                 "JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = %s", (table,))
+    rows = query(
+        database_url,
+        "SELECT i.relname, x.indisvalid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = %s",
+        (table,),
+    )
     return {name: valid for name, valid in rows}
 
 

@@ -1,11 +1,11 @@
-"""A real two-release Django project on disk (v1 and v2 code trees sharing one database), plus its load driver.
+"""A real multi-release Django project on disk (code trees sharing one database), plus its load driver.
 
 v1: shop.Product(name, legacy_code) and shop.Note.
-v2: adds Product.sku (nullable) and Product.stock (db_default), builds an index concurrently, drops legacy_code
-    (the v2 model no longer has it) and deletes Note. Its migrations: 0002-0004 expand (pre), 0005-0006 contract.
+v2: adds Product.sku (nullable) and Product.stock (db_default), builds an index concurrently, drops
+    legacy_code (the v2 model no longer has it) and deletes Note. 0002-0004 expand (pre), 0005-0006 contract.
 v3: v2 plus 0007 adding Product.color (pre), to show an earlier release's missing contract phase.
-v4: v2 plus two RunPython migrations declared pre (0007 atomic, 0008 not) that report the session's timeouts and
-    can be made slow (to be killed midway).
+v4: v2 plus two RunPython migrations declared pre (0007 atomic, 0008 not) that report the session's
+    timeouts and can be made slow (to be killed midway).
 v5: v2 plus 0007 adding a NOT NULL field with a Python-side default: blocked by the checker.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-SETTINGS = '''
+SETTINGS = """
 import os
 import dj_database_url
 
@@ -32,9 +32,9 @@ DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DJHELM_MIGRATIONS = {"LOCK_TIMEOUT": "200ms", "RETRY_DELAY": "100ms", "RETRY_MAX_DELAY": "400ms",
                      "LOCK_RETRIES": 30, "WAIT_INTERVAL": "100ms"}
-'''
+"""
 
-MANAGE = '''
+MANAGE = """
 import os
 import sys
 
@@ -43,9 +43,9 @@ if __name__ == "__main__":
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
-'''
+"""
 
-MODELS_V1 = '''
+MODELS_V1 = """
 from django.db import models
 
 
@@ -56,9 +56,9 @@ class Product(models.Model):
 
 class Note(models.Model):
     text = models.TextField()
-'''
+"""
 
-MODELS_V2 = '''
+MODELS_V2 = """
 from django.db import models
 
 
@@ -69,14 +69,14 @@ class Product(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["name"], name="shop_product_name_idx")]
-'''
+"""
 
 MODELS_V3 = MODELS_V2.replace(
     "    stock = models.IntegerField(db_default=0)\n",
     "    stock = models.IntegerField(db_default=0)\n    color = models.CharField(max_length=20, null=True)\n",
 )
 
-M0001 = '''
+M0001 = """
 from django.db import migrations, models
 
 
@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Product",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
                 ("name", models.CharField(max_length=100)),
                 ("legacy_code", models.CharField(max_length=20, null=True)),
             ],
@@ -95,32 +95,32 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Note",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
                 ("text", models.TextField()),
             ],
         ),
     ]
-'''
+"""
 
-M0002 = '''
+M0002 = """
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0001_initial")]
     operations = [migrations.AddField("product", "sku", models.CharField(max_length=20, null=True))]
-'''
+"""
 
-M0003 = '''
+M0003 = """
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0002_product_sku")]
     operations = [migrations.AddField("product", "stock", models.IntegerField(db_default=0))]
-'''
+"""
 
-M0004 = '''
+M0004 = """
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
@@ -131,36 +131,36 @@ class Migration(migrations.Migration):
     operations = [
         AddIndexConcurrently("product", models.Index(fields=["name"], name="shop_product_name_idx")),
     ]
-'''
+"""
 
-M0005 = '''
+M0005 = """
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0004_product_name_idx")]
     operations = [migrations.RemoveField("product", "legacy_code")]
-'''
+"""
 
-M0006 = '''
+M0006 = """
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0005_remove_product_legacy_code")]
     operations = [migrations.DeleteModel("Note")]
-'''
+"""
 
-M0007 = '''
+M0007 = """
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0006_delete_note")]
     operations = [migrations.AddField("product", "color", models.CharField(max_length=20, null=True))]
-'''
+"""
 
-PROBE = '''
+PROBE = """
 import json
 import os
 import time
@@ -191,19 +191,19 @@ class Migration(migrations.Migration):
     djhelm_phase = "pre"
     dependencies = [("shop", "PARENT")]
     operations = [migrations.RunPython(probe, migrations.RunPython.noop)]
-'''
+"""
 
-M0007_BLOCKED = '''
+M0007_BLOCKED = """
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0006_delete_note")]
-    operations = [migrations.AddField("product", "weight", models.IntegerField(default=1), preserve_default=True)]
-'''
+    operations = [migrations.AddField("product", "weight", models.IntegerField(default=1))]
+"""
 
 # Reads and writes through the ORM in a loop until the stop file appears; one JSON summary at the end.
-LOAD = '''
+LOAD = """
 import collections
 import json
 import os
@@ -255,7 +255,7 @@ while not os.path.exists(stop_file):
 with open(out_file, "w") as handle:
     json.dump({"iterations": i, "ok": ok, "failed": failed, "worst_ms": round(worst * 1000, 1),
                "errors": dict(errors.most_common(5))}, handle)
-'''
+"""
 
 
 def _write(path: Path, text: str) -> None:
@@ -277,14 +277,22 @@ def write_release(root: Path, version: int) -> Path:
     _write(tree / "shop" / "models.py", models)
     migrations = {"0001_initial": M0001}
     if version >= 2:
-        migrations |= {"0002_product_sku": M0002, "0003_product_stock": M0003, "0004_product_name_idx": M0004,
-                       "0005_remove_product_legacy_code": M0005, "0006_delete_note": M0006}
+        migrations |= {
+            "0002_product_sku": M0002,
+            "0003_product_stock": M0003,
+            "0004_product_name_idx": M0004,
+            "0005_remove_product_legacy_code": M0005,
+            "0006_delete_note": M0006,
+        }
     if version == 3:
         migrations["0007_product_color"] = M0007
     if version == 4:
-        migrations["0007_probe_atomic"] = PROBE.replace("ATOMIC", "True").replace("PARENT", "0006_delete_note")
-        migrations["0008_probe_not_atomic"] = (PROBE.replace("ATOMIC", "False")
-                                               .replace("PARENT", "0007_probe_atomic"))
+        migrations["0007_probe_atomic"] = PROBE.replace("ATOMIC", "True").replace(
+            "PARENT", "0006_delete_note"
+        )
+        migrations["0008_probe_not_atomic"] = PROBE.replace("ATOMIC", "False").replace(
+            "PARENT", "0007_probe_atomic"
+        )
     if version == 5:
         migrations["0007_product_weight"] = M0007_BLOCKED
     _write(tree / "shop" / "migrations" / "__init__.py", "")

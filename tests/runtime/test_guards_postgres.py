@@ -1,5 +1,6 @@
-"""The guards against a real PostgreSQL: lock_timeout + retries under a long transaction, the advisory lock between
-two concurrent runs, and resuming a non-atomic CREATE INDEX CONCURRENTLY after a failure or a SIGKILL."""
+"""The guards against a real PostgreSQL: lock_timeout + retries under a long transaction, the advisory lock
+between two concurrent runs, and resuming a non-atomic CREATE INDEX CONCURRENTLY after a failure or a
+SIGKILL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from djhelm.runtime.config import GuardConfig
 from tests.runtime.harness import (
     Load,
     Release,
@@ -21,6 +23,7 @@ from tests.runtime.harness import (
     migration_events,
     query,
     record,
+    tables,
 )
 from tests.support.postgres import PostgresServer
 
@@ -48,8 +51,9 @@ def _install_v1(v1: Release) -> None:
     v1.manage("migrate_phase", "post", check=True)
 
 
-def _pre_under_long_transaction(v1: Release, v2: Release, workdir: Path, hold: float, lock_timeout: str
-                                ) -> tuple[str, dict[str, object]]:
+def _pre_under_long_transaction(
+    v1: Release, v2: Release, workdir: Path, hold: float, lock_timeout: str
+) -> tuple[str, dict[str, object]]:
     _install_v1(v1)
     load = Load(v1, workdir, f"v1-lock-{lock_timeout}").start()
     with table_lock(v2.database_url):
@@ -67,8 +71,12 @@ def test_lock_timeout_gives_up_retries_and_keeps_old_code_fast(
     guarded_db = postgres_server.create_database("guard_on")
     unguarded_db = postgres_server.create_database("guard_off")
     output, guarded = _pre_under_long_transaction(
-        Release(code_trees[1], guarded_db), Release(code_trees[2], guarded_db), tmp_path, 2.0,
-        f"{LOCK_TIMEOUT_MS}ms")
+        Release(code_trees[1], guarded_db),
+        Release(code_trees[2], guarded_db),
+        tmp_path,
+        2.0,
+        f"{LOCK_TIMEOUT_MS}ms",
+    )
     first = migration_events(output)["shop.0002_product_sku"]
     assert first["outcome"] == "applied" and first["retries"] > 0, output
     assert any(e["event"] == "lock_timeout" for e in events(output))
@@ -76,10 +84,18 @@ def test_lock_timeout_gives_up_retries_and_keeps_old_code_fast(
 
     # the same story without the guard: lock_timeout 0 = wait forever, as plain `migrate` does
     _, unguarded = _pre_under_long_transaction(
-        Release(code_trees[1], unguarded_db), Release(code_trees[2], unguarded_db), tmp_path, 3.0, "0")
-    record(results_file, "long transaction holds the table (v1 load)", {
-        "lock_timeout_ms": LOCK_TIMEOUT_MS, "retries": first["retries"],
-        "guarded (lock_timeout 200ms, held 2s)": guarded, "unguarded (no lock_timeout, held 3s)": unguarded})
+        Release(code_trees[1], unguarded_db), Release(code_trees[2], unguarded_db), tmp_path, 3.0, "0"
+    )
+    record(
+        results_file,
+        "long transaction holds the table (v1 load)",
+        {
+            "lock_timeout_ms": LOCK_TIMEOUT_MS,
+            "retries": first["retries"],
+            "guarded (lock_timeout 200ms, held 2s)": guarded,
+            "unguarded (no lock_timeout, held 3s)": unguarded,
+        },
+    )
     assert guarded["failed"] == 0 and unguarded["failed"] == 0
     assert guarded["worst_ms"] < 10 * LOCK_TIMEOUT_MS, guarded  # type: ignore[operator]
     assert unguarded["worst_ms"] > guarded["worst_ms"], (guarded, unguarded)  # type: ignore[operator]
@@ -103,11 +119,25 @@ def test_two_concurrent_pre_runs_take_turns(release: Callable[[int], Release]) -
     assert indexes(v2.database_url, "shop_product")[INDEX] is True
 
 
+def test_advisory_lock_wait_is_bounded_and_names_the_holder(release: Callable[[int], Release]) -> None:
+    v2 = release(2)
+    with psycopg.connect(v2.database_url, autocommit=True, application_name="other-migration-job") as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (GuardConfig().advisory_lock_key,))
+        result = v2.manage("migrate_phase", "pre", DJHELM_ADVISORY_LOCK_WAIT="0.5s")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "gave up after 0.5s waiting for the migration advisory lock" in result.stderr
+    assert "other-migration-job" in result.stderr and "Traceback" not in result.stderr
+    assert "shop_product" not in tables(v2.database_url)
+
+
 def _backend_building_index(database_url: str, timeout: float = 20) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        rows = query(database_url, "SELECT pid FROM pg_stat_activity WHERE query ILIKE 'CREATE INDEX CONCURRENTLY%%' "
-                                   "AND wait_event_type = 'Lock'")
+        rows = query(
+            database_url,
+            "SELECT pid FROM pg_stat_activity WHERE query ILIKE 'CREATE INDEX CONCURRENTLY%%' "
+            "AND wait_event_type = 'Lock'",
+        )
         if rows:
             return int(rows[0][0])
         time.sleep(0.05)
@@ -145,7 +175,9 @@ def test_concurrent_index_build_is_resumable_after_failure_and_sigkill(
     #    run out with a clear message (nothing half-done is recorded)
     with table_lock(url):
         failed = v2.manage("migrate_phase", "pre", DJHELM_LOCK_RETRIES="2")
-    assert failed.returncode == 1 and "gave up after 2 retries" in failed.stderr, failed.stdout + failed.stderr
+    assert failed.returncode == 1 and "gave up after 2 retries" in failed.stderr, (
+        failed.stdout + failed.stderr
+    )
     repairs = [e for e in events(failed.stdout) if e["event"] == "index_repair"]
     assert len(repairs) == 3 and "(invalid)" in repairs[0]["left_by"], failed.stdout
     assert applied(url)[-1] == "0003_product_stock"
@@ -170,6 +202,11 @@ def test_concurrent_index_build_is_resumable_after_failure_and_sigkill(
     assert migration_events(rerun.stdout)["shop.0004_product_name_idx"]["outcome"] == "applied", rerun.stdout
     assert indexes(url, "shop_product")[INDEX] is True
     assert not [name for name, valid in indexes(url, "shop_product").items() if not valid]
-    record(results_file, "sigkill during CREATE INDEX CONCURRENTLY", {
-        "leftover after orphaned backend finished": "valid" if leftover else "invalid",
-        "repair on rerun": [e["left_by"] for e in events(rerun.stdout) if e["event"] == "index_repair"]})
+    record(
+        results_file,
+        "sigkill during CREATE INDEX CONCURRENTLY",
+        {
+            "leftover after orphaned backend finished": "valid" if leftover else "invalid",
+            "repair on rerun": [e["left_by"] for e in events(rerun.stdout) if e["event"] == "index_repair"],
+        },
+    )

@@ -1,5 +1,6 @@
-"""Session-level guarantees on a real PostgreSQL: timeouts inside RunPython (atomic or not), a SIGKILL during a
-slow data migration, the direct-to-primary URL, and blocked migrations refused before anything runs."""
+"""Session-level guarantees on a real PostgreSQL: timeouts inside RunPython (atomic or not), a SIGKILL
+during a slow data migration, the direct-to-primary URL, and blocked migrations refused before anything
+runs."""
 
 from __future__ import annotations
 
@@ -27,12 +28,22 @@ def test_timeouts_apply_inside_atomic_and_non_atomic_run_python(
     v4 = release(4)
     probe = tmp_path / "probe.jsonl"
     v4.manage("migrate_phase", "pre", check=True)
-    v4.manage("migrate_phase", "post", check=True, SHOP_PROBE_FILE=str(probe), DJHELM_STATEMENT_TIMEOUT="7min")
+    v4.manage(
+        "migrate_phase", "post", check=True, SHOP_PROBE_FILE=str(probe), DJHELM_STATEMENT_TIMEOUT="7min"
+    )
     seen = {row["migration"]: row for row in map(json.loads, probe.read_text().splitlines())}
-    assert seen["0007_probe_atomic"] == {"migration": "0007_probe_atomic", "lock_timeout": "200ms",
-                                         "statement_timeout": "7min", "in_transaction": True}
-    assert seen["0008_probe_not_atomic"] == {"migration": "0008_probe_not_atomic", "lock_timeout": "200ms",
-                                             "statement_timeout": "7min", "in_transaction": False}
+    assert seen["0007_probe_atomic"] == {
+        "migration": "0007_probe_atomic",
+        "lock_timeout": "200ms",
+        "statement_timeout": "7min",
+        "in_transaction": True,
+    }
+    assert seen["0008_probe_not_atomic"] == {
+        "migration": "0008_probe_not_atomic",
+        "lock_timeout": "200ms",
+        "statement_timeout": "7min",
+        "in_transaction": False,
+    }
 
 
 def test_sigkill_during_slow_run_python_then_rerun_converges(

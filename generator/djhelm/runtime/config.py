@@ -1,6 +1,6 @@
-"""Settings of the migration guards: ``settings.DJHELM_MIGRATIONS`` overridden by ``DJHELM_*`` environment variables.
+"""Settings of the migration guards: ``settings.DJHELM_MIGRATIONS``, overridden by ``DJHELM_*`` variables.
 
-The environment wins because the chart sets it per release (values.yaml), while settings.py is baked into the image.
+The environment wins: the chart sets it per release (values.yaml), settings.py is baked into the image.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|m|h)?\s*$")
 
 
 class ConfigError(ValueError):
-    """A DJHELM_MIGRATIONS key or DJHELM_* variable that cannot be used; the text says which and how to fix it."""
+    """A DJHELM_MIGRATIONS key or DJHELM_* variable that cannot be used; the text says which and the fix."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,10 @@ _KEYS: dict[str, tuple[str | None, str, str]] = {
 
 
 def parse_duration_ms(value: object, where: str) -> int:
-    """'200ms', '5s', '15min', '1h' or a bare number of seconds -> milliseconds (PostgreSQL's own spellings)."""
+    """'200ms', '5s', '15min', '1h' or a bare number of seconds -> milliseconds (PostgreSQL spellings)."""
     if isinstance(value, bool):
         raise ConfigError(f"{where}: expected a duration like '5s', got {value!r}")
-    if isinstance(value, int | float):
-        text = f"{value}s"
-    else:
-        text = str(value)
+    text = f"{value}s" if isinstance(value, int | float) else str(value)
     match = _DURATION.match(text)
     if not match:
         raise ConfigError(f"{where}: {value!r} is not a duration; write e.g. '200ms', '5s', '15min' or '1h'")
@@ -77,7 +74,9 @@ def _convert(kind: str, value: object, where: str) -> Any:
     return choice
 
 
-def load_config(settings_value: Mapping[str, object] | None, environ: Mapping[str, str] | None = None) -> GuardConfig:
+def load_config(
+    settings_value: Mapping[str, object] | None, environ: Mapping[str, str] | None = None
+) -> GuardConfig:
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for key, value in (settings_value or {}).items():

@@ -61,7 +61,9 @@ def _lock_holders(connection: Any, key: int) -> str:
             rows = cursor.fetchall()
     except Exception:  # a diagnostic only; the timeout message stands without it
         return ""
-    return ", ".join(f"pid {pid} ({app or 'no application_name'}, connected {start})" for pid, app, start in rows)
+    return ", ".join(
+        f"pid {pid} ({app or 'no application_name'}, connected {start})" for pid, app, start in rows
+    )
 
 
 @contextmanager
@@ -82,15 +84,17 @@ def advisory_lock(
             if cursor.fetchone()[0]:
                 break
         if not announced and on_wait is not None:
-            on_wait(f"another migration run holds the advisory lock {key}: {_lock_holders(connection, key)}; "
-                    f"waiting up to {config.advisory_lock_wait_ms / 1000:g}s")
+            on_wait(
+                f"another migration run holds the advisory lock {key}: {_lock_holders(connection, key)}; "
+                f"waiting up to {config.advisory_lock_wait_ms / 1000:g}s"
+            )
             announced = True
         if time.monotonic() >= deadline:
             holders = _lock_holders(connection, key) or "unknown session"
             raise AdvisoryLockTimeout(
-                f"gave up after {config.advisory_lock_wait_ms / 1000:g}s waiting for the migration advisory lock "
-                f"{key}, held by {holders}. Another migration Job is still running: let it finish (or end that "
-                "session), then run this again; DJHELM_ADVISORY_LOCK_WAIT sets the wait."
+                f"gave up after {config.advisory_lock_wait_ms / 1000:g}s waiting for the migration advisory "
+                f"lock {key}, held by {holders}. Another migration Job is still running: let it finish "
+                "(or end that session), then run this again; DJHELM_ADVISORY_LOCK_WAIT sets the wait."
             )
         time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
     try:
@@ -121,5 +125,5 @@ def is_lock_timeout(exc: BaseException) -> bool:
 
 
 def backoff_ms(config: GuardConfig, attempt: int) -> int:
-    """Delay before retry number ``attempt`` (1-based): doubling from RETRY_DELAY, capped at RETRY_MAX_DELAY."""
+    """Delay before retry ``attempt`` (1-based): doubling from RETRY_DELAY, capped at RETRY_MAX_DELAY."""
     return int(min(config.retry_max_delay_ms, config.retry_delay_ms * 2 ** (attempt - 1)))

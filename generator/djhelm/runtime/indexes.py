@@ -1,11 +1,12 @@
 """Make a non-atomic migration safe to run again after a failed or killed attempt.
 
-A CREATE INDEX CONCURRENTLY that fails (lock_timeout, cancel, a killed backend) leaves an INVALID index behind;
-the next attempt then fails with "relation already exists" and the invalid index still costs every write.
+A CREATE INDEX CONCURRENTLY that fails (lock_timeout, cancel, a killed backend) leaves an INVALID index
+behind; the next attempt then fails with "relation already exists", and the invalid index still slows
+every write.
 Before each attempt we drop, with DROP INDEX CONCURRENTLY:
 - INVALID indexes on the tables the migration touches or with the names it creates;
-- VALID indexes with a name the migration itself creates: the migration is not recorded, so such an index is the
-  work of an interrupted earlier attempt (e.g. the build finished after the Job was killed).
+- VALID indexes with a name the migration itself creates: the migration is not recorded, so such an index
+  is the work of an interrupted earlier attempt (e.g. the build finished after the Job was killed).
 The advisory lock guarantees no other migration run is building an index meanwhile.
 """
 

@@ -9,9 +9,9 @@ Rules:
   they were written for a plain ``migrate``, cannot be split by the project, and a first install must work;
 - a ``pre`` migration runs in the pre phase only if none of its pending dependencies is left for later;
   otherwise it waits for the post phase ("deferred");
-- a pending ``post`` migration whose dependencies were all applied before this run is left over from an earlier
-  release whose contract phase never ran. A ``pre`` migration that needs it is an error for the pre phase:
-  applying it would need contracting the earlier release first (``migrate_phase post`` with that release's code);
+- a pending ``post`` migration whose dependencies were all applied before this run is left over from an
+  earlier release whose contract phase never ran. A ``pre`` migration that needs it is an error for the pre
+  phase: the earlier release must be contracted first (``migrate_phase post`` with that release's code);
 - any ``blocked`` migration stops both phases before anything is applied.
 """
 
@@ -54,8 +54,13 @@ class Step:
             "reason": self.reason,
             "judged": self.judged,
             "findings": [
-                {"rule": f.rule, "severity": f.severity, "operation": f.operation, "message": f.message,
-                 "fix": f.fix}
+                {
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "operation": f.operation,
+                    "message": f.message,
+                    "fix": f.fix,
+                }
                 for f in self.findings
             ],
         }
@@ -110,7 +115,7 @@ def build_plan(
             later[key] = key
         elif phase == "post":
             run_in, reason = "post", "contract: safe only once no old code runs"
-            # the first contract migration of a chain stands for the chain: it tells which release it came from
+            # the first contract migration of a chain stands for it: it tells which release it came from
             later[key] = held_by[0] if held_by else key
         elif held_by:
             root = held_by[0]
@@ -120,11 +125,14 @@ def build_plan(
             else:
                 run_in = "post"
                 via = "" if held_parents[0] == root else f" (after {label(root)})"
-                reason = f"expand, but depends on {label(held_parents[0])}{via}, left for post: waits for post"
+                reason = (
+                    f"expand, but depends on {label(held_parents[0])}{via}, left for post: waits for post"
+                )
                 if all(p in applied for p in parents.get(root, ())):
                     errors.append(
-                        f"{label(key)} (pre) depends on {label(root)} (post), which was ready before this run: "
-                        "the contract phase of an earlier release never ran. Run `manage.py migrate_phase post` "
+                        f"{label(key)} (pre) depends on {label(root)} (post), which was ready before this "
+                        "run: the contract phase of an earlier release never ran. Run "
+                        "`manage.py migrate_phase post` "
                         "with the code of the release that is deployed now, then deploy this one again."
                     )
             later[key] = root

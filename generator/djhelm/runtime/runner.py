@@ -46,7 +46,7 @@ def make_plan(
     config: GuardConfig,
     cache: dict[Key, MigrationVerdict | None] | None = None,
 ) -> Plan:
-    """Every pending migration with its phase. ``cache`` keeps verdicts between calls (the code doesn't change)."""
+    """Every pending migration with its phase. ``cache`` keeps verdicts between calls (same code)."""
     loader = executor.loader
     graph = loader.graph
     pending: list[Key] = [(m.app_label, m.name) for m, _ in executor.migration_plan(graph.leaf_nodes())]
@@ -72,7 +72,12 @@ class PhaseResult:
 
 
 def apply_steps(
-    executor: MigrationExecutor, steps: list[Step], phase: str, config: GuardConfig, emit: Emit, verbosity: int = 1
+    executor: MigrationExecutor,
+    steps: list[Step],
+    phase: str,
+    config: GuardConfig,
+    emit: Emit,
+    verbosity: int = 1,
 ) -> PhaseResult:
     """Apply ``steps`` in order; a lock_timeout is retried with backoff, anything else stops the run."""
     result = PhaseResult()
@@ -91,9 +96,17 @@ def apply_steps(
                 if not migration.atomic and is_postgres(connection):
                     for schema, index, valid in leftover_indexes(connection, migration, state):
                         # logged before the DROP: it waits for lockers too and may itself hit lock_timeout
-                        emit(json_line("index_repair", app=step.app, name=step.name, drop=f"{schema}.{index}",
-                                       left_by="an interrupted attempt (valid, unrecorded)" if valid
-                                       else "a failed concurrent build (invalid)"))
+                        emit(
+                            json_line(
+                                "index_repair",
+                                app=step.app,
+                                name=step.name,
+                                drop=f"{schema}.{index}",
+                                left_by="an interrupted attempt (valid, unrecorded)"
+                                if valid
+                                else "a failed concurrent build (invalid)",
+                            )
+                        )
                         drop_index(connection, schema, index)
                 state = executor.apply_migration(state, migration)
                 break
@@ -103,18 +116,48 @@ def apply_steps(
                 if is_lock_timeout(exc) and retries < config.lock_retries:
                     retries += 1
                     delay = backoff_ms(config, retries)
-                    emit(json_line("lock_timeout", app=step.app, name=step.name, retry=retries,
-                                   retry_in_ms=delay, error=_first_line(exc)))
+                    emit(
+                        json_line(
+                            "lock_timeout",
+                            app=step.app,
+                            name=step.name,
+                            retry=retries,
+                            retry_in_ms=delay,
+                            error=_first_line(exc),
+                        )
+                    )
                     time.sleep(delay / 1000)
                     continue
-                emit(migration_line(app=step.app, name=step.name, phase=phase,
-                                    duration_ms=_ms_since(started), retries=retries, outcome="failed",
-                                    error=_first_line(exc)))
-                hint = (f" (gave up after {retries} retries: a long transaction holds a lock on its table; "
-                        "find it in pg_stat_activity, or raise DJHELM_LOCK_RETRIES)") if is_lock_timeout(exc) else ""
+                emit(
+                    migration_line(
+                        app=step.app,
+                        name=step.name,
+                        phase=phase,
+                        duration_ms=_ms_since(started),
+                        retries=retries,
+                        outcome="failed",
+                        error=_first_line(exc),
+                    )
+                )
+                hint = (
+                    (
+                        f" (gave up after {retries} retries: a long transaction holds a lock on its table; "
+                        "find it in pg_stat_activity, or raise DJHELM_LOCK_RETRIES)"
+                    )
+                    if is_lock_timeout(exc)
+                    else ""
+                )
                 raise MigrationFailed(f"{label(step.key)} failed: {_first_line(exc)}{hint}") from exc
-        emit(migration_line(app=step.app, name=step.name, phase=phase, duration_ms=_ms_since(started),
-                            retries=retries, outcome="applied"))
+        emit(
+            migration_line(
+                app=step.app,
+                name=step.name,
+                phase=phase,
+                duration_ms=_ms_since(started),
+                retries=retries,
+                outcome="applied",
+            )
+        )
         result.applied.append(step)
     state.clear_delayed_apps_cache()
     emit_post_migrate_signal(verbosity, False, connection.alias, apps=state.apps, plan=plan)

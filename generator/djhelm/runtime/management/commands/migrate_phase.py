@@ -19,6 +19,7 @@ from django.db.migrations.exceptions import InconsistentMigrationHistory
 from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import DatabaseError
 
+from djhelm.errors import DjhelmError
 from djhelm.runtime.config import ConfigError, GuardConfig, load_config
 from djhelm.runtime.guards import AdvisoryLockTimeout, advisory_lock, is_postgres, session_timeouts
 from djhelm.runtime.log import json_line
@@ -32,19 +33,32 @@ FAILED = 1  # the database said no (timeout, lock wait): running again may help
 
 
 class Command(BaseCommand):
-    help = "Apply Django migrations in deploy phases: pre (expand), post (contract); wait for them; plan them."
+    help = (
+        "Apply Django migrations in deploy phases: pre (expand), post (contract); wait for them; plan them."
+    )
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["pre", "post", "wait", "plan"])
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS,
-                            help="database alias (DATABASE_MIGRATION_URL, when set, replaces its connection)")
-        parser.add_argument("--timeout", type=float, default=None, help="wait: give up after this many seconds")
+        parser.add_argument(
+            "--database",
+            default=DEFAULT_DB_ALIAS,
+            help="database alias (DATABASE_MIGRATION_URL, when set, replaces its connection)",
+        )
+        parser.add_argument(
+            "--timeout", type=float, default=None, help="wait: give up after this many seconds"
+        )
         parser.add_argument("--interval", type=float, default=None, help="wait: seconds between checks")
         parser.add_argument("--format", choices=["text", "json"], default="text", help="plan: output format")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self._handle(options)
+        except DjhelmError as exc:  # the checker could not read a migration
+            raise CommandError(str(exc), returncode=REFUSED) from None
+
+    def _handle(self, options: dict[str, Any]) -> None:
         action: str = options["action"]
         alias: str = options["database"]
         try:
@@ -63,15 +77,22 @@ class Command(BaseCommand):
         else:
             self._migrate(connection, config, action, int(options["verbosity"]))
 
-    # --- pre / post -------------------------------------------------------------------------------------------
+    # --- pre / post
     def _migrate(self, connection: Any, config: GuardConfig, phase: str, verbosity: int) -> None:
         if not is_postgres(connection):
-            self._emit(json_line("warning", message=f"{connection.vendor}: no advisory lock or timeouts "
-                                                     "(they need PostgreSQL)"))
+            self._emit(
+                json_line(
+                    "warning",
+                    message=f"{connection.vendor}: no advisory lock or timeouts (they need PostgreSQL)",
+                )
+            )
             self._run_phase(connection, config, phase, verbosity)
             return
         try:
-            with session_timeouts(connection, config), advisory_lock(connection, config, self._note) as waited:
+            with (
+                session_timeouts(connection, config),
+                advisory_lock(connection, config, self._note) as waited,
+            ):
                 if waited > 0.5:
                     self._note(f"got the advisory lock after {waited:.1f}s; planning again")
                 self._run_phase(connection, config, phase, verbosity)
@@ -88,19 +109,28 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=REFUSED) from None
         conflicts = executor.loader.detect_conflicts()
         if conflicts:
-            names = "; ".join(f"{app}: {', '.join(sorted(leaves))}" for app, leaves in sorted(conflicts.items()))
-            raise CommandError(f"conflicting migrations (several leaf nodes): {names}. Fix: "
-                               "`manage.py makemigrations --merge`, then deploy again.", returncode=REFUSED)
+            names = "; ".join(
+                f"{app}: {', '.join(sorted(leaves))}" for app, leaves in sorted(conflicts.items())
+            )
+            raise CommandError(
+                f"conflicting migrations (several leaf nodes): {names}. Fix: "
+                "`manage.py makemigrations --merge`, then deploy again.",
+                returncode=REFUSED,
+            )
         plan = make_plan(executor, config)
         refused = plan.run_in("refused")
         if refused:
             lines = [f"  {label(s.key)}: {s.reason}" for s in refused]
             raise CommandError(
-                f"migrate_phase {phase}: refusing to migrate, {len(refused)} migration(s) are unsafe as written "
-                "(nothing was applied):\n" + "\n".join(lines), returncode=REFUSED)
+                f"migrate_phase {phase}: refusing to migrate, {len(refused)} migration(s) are unsafe as "
+                "written "
+                "(nothing was applied):\n" + "\n".join(lines),
+                returncode=REFUSED,
+            )
         if phase == "pre" and plan.errors:
-            raise CommandError("migrate_phase pre: nothing was applied.\n" + "\n".join(plan.errors),
-                               returncode=REFUSED)
+            raise CommandError(
+                "migrate_phase pre: nothing was applied.\n" + "\n".join(plan.errors), returncode=REFUSED
+            )
         steps = plan.run_in("pre") if phase == "pre" else list(plan.steps)
         left = [label(s.key) for s in plan.steps if s not in steps]
         self._emit(json_line("phase_start", phase=phase, apply=[label(s.key) for s in steps], later=left))
@@ -110,7 +140,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=FAILED) from None
         self._emit(json_line("phase_done", phase=phase, applied=len(result.applied), later=left))
 
-    # --- wait -------------------------------------------------------------------------------------------------
+    # --- wait
     def _wait(self, connection: Any, config: GuardConfig, timeout: float, interval: float) -> None:
         deadline = time.monotonic() + timeout
         cache: dict[Key, MigrationVerdict | None] = {}
@@ -128,11 +158,14 @@ class Command(BaseCommand):
                 connection.close()
             if time.monotonic() + interval > deadline:
                 raise CommandError(
-                    f"migrate_phase wait: timed out after {timeout:g}s; not applied yet: {', '.join(missing)}. "
-                    "Is the pre-migration Job running (`migrate_phase pre`)?", returncode=FAILED)
+                    f"migrate_phase wait: timed out after {timeout:g}s; not applied yet: "
+                    f"{', '.join(missing)}. "
+                    "Is the pre-migration Job running (`migrate_phase pre`)?",
+                    returncode=FAILED,
+                )
             time.sleep(interval)
 
-    # --- plan -------------------------------------------------------------------------------------------------
+    # --- plan
     def _plan(self, connection: Any, config: GuardConfig, fmt: str) -> None:
         try:
             plan = make_plan(MigrationExecutor(connection), config)
@@ -155,8 +188,11 @@ def _plan_text(plan: Plan) -> str:
     if not plan.steps:
         return "No pending migrations."
     lines: list[str] = []
-    for phase, title in (("pre", "pre (expand, before the rollout)"), ("post", "post (contract, after it)"),
-                         ("refused", "refused (unsafe as written)")):
+    for phase, title in (
+        ("pre", "pre (expand, before the rollout)"),
+        ("post", "post (contract, after it)"),
+        ("refused", "refused (unsafe as written)"),
+    ):
         steps = plan.run_in(phase)  # type: ignore[arg-type]
         if not steps:
             continue
