@@ -1,0 +1,267 @@
+{{/*
+Helpers shared by every template. This file is static: djhelm copies it verbatim, so no project text
+ever becomes template code; every project choice arrives through .Values.
+*/}}
+
+{{/* Chart name, overridable with nameOverride. */}}
+{{- define "djhelm.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Fully qualified app name: release-chart, cut to the 63 characters DNS names allow. */}}
+{{- define "djhelm.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Base for names that get a suffix (Job names also become a label value, at most 63 characters). */}}
+{{- define "djhelm.shortname" -}}
+{{- include "djhelm.fullname" . | trunc 40 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "djhelm.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Standard labels on every object. */}}
+{{- define "djhelm.labels" -}}
+helm.sh/chart: {{ include "djhelm.chart" . }}
+{{ include "djhelm.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | toString | toJson }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: {{ include "djhelm.name" . }}
+{{- end }}
+
+{{/* Labels that never change during a release's life (Deployment selectors are immutable). */}}
+{{- define "djhelm.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "djhelm.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "djhelm.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
+{{- end }}
+
+{{- define "djhelm.serviceAccountName" -}}
+{{- include "djhelm.fullname" . }}
+{{- end }}
+
+{{- define "djhelm.migrationsName" -}}
+{{- printf "%s-migrations" (include "djhelm.shortname" .) }}
+{{- end }}
+
+{{/*
+Short hash of everything a migration run depends on. The `job` strategy puts it in the Job name, so a new
+image or new migration settings create a new Job (Job specs are immutable) and an unchanged release keeps
+the finished one.
+*/}}
+{{- define "djhelm.migrationHash" -}}
+{{- printf "%s|%s|%s|%s" (include "djhelm.image" .) (toJson .Values.migrations) (toJson .Values.database) (toJson .Values.django) | sha256sum | trunc 8 }}
+{{- end }}
+
+{{/* Pod-level security settings shared by every pod. */}}
+{{- define "djhelm.podSecurityContext" -}}
+{{- toYaml .Values.podSecurityContext }}
+{{- end }}
+
+{{/* Container-level security settings shared by every container. */}}
+{{- define "djhelm.securityContext" -}}
+{{- toYaml .Values.securityContext }}
+{{- end }}
+
+{{/* Optional working directory (the folder with manage.py inside the image). */}}
+{{- define "djhelm.workingDir" -}}
+{{- with .Values.django.workingDir }}
+workingDir: {{ . | toJson }}
+{{- end }}
+{{- end }}
+
+{{/* The writable scratch space every container gets, because the root filesystem is read-only. */}}
+{{- define "djhelm.tmpMount" -}}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+{{- end }}
+
+{{- define "djhelm.tmpVolume" -}}
+volumes:
+  - name: tmp
+    emptyDir:
+      sizeLimit: 256Mi
+{{- end }}
+
+{{/* A secretKeyRef source from a {secretName, key, optional} value. */}}
+{{- define "djhelm.secretRef" -}}
+valueFrom:
+  secretKeyRef:
+    name: {{ .secretName | toJson }}
+    key: {{ .key | toJson }}
+    {{- if .optional }}
+    optional: true
+    {{- end }}
+{{- end }}
+
+{{/* secretEnv entries: every user secret arrives by reference only. */}}
+{{- define "djhelm.secretEnv" -}}
+{{- range $name, $ref := .Values.secretEnv }}
+- name: {{ $name | toJson }}
+  {{- include "djhelm.secretRef" $ref | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+Env of long-running app containers (web, workers): the pooled primary URL, secrets, and the read replicas.
+Each replica URL gets its own variable; DATABASE_REPLICA_URLS joins them with Kubernetes' $(VAR) expansion,
+which works because the referenced variables are defined earlier in the same list.
+*/}}
+{{- define "djhelm.appEnv" -}}
+- name: DATABASE_URL
+  {{- include "djhelm.secretRef" .Values.database.url | nindent 2 }}
+{{- include "djhelm.secretEnv" . }}
+{{- with .Values.database.replicas }}
+{{- $refs := list }}
+{{- $weights := list }}
+{{- range $name, $replica := . }}
+{{- $var := printf "DATABASE_REPLICA_URL_%s" ($name | upper) }}
+- name: {{ $var }}
+  {{- include "djhelm.secretRef" $replica | nindent 2 }}
+{{- $refs = append $refs (printf "$(%s)" $var) }}
+{{- $weights = append $weights (printf "%s=%v" $name ($replica.weight | default 1)) }}
+{{- end }}
+- name: DATABASE_REPLICA_URLS
+  value: {{ join "," $refs | toJson }}
+- name: DATABASE_REPLICA_WEIGHTS
+  value: {{ join "," $weights | toJson }}
+{{- end }}
+{{- end }}
+
+{{/*
+Env of everything that runs or waits for migrations: the primary only, never a replica. DATABASE_URL points
+at migrationUrl (direct to the primary, bypassing a pooler) when it is set, so a plain `manage.py migrate`
+uses it too; DATABASE_MIGRATION_URL is set for djhelm.runtime.
+*/}}
+{{- define "djhelm.migrationEnv" -}}
+{{- if .Values.database.migrationUrl }}
+- name: DATABASE_URL
+  {{- include "djhelm.secretRef" .Values.database.migrationUrl | nindent 2 }}
+- name: DATABASE_MIGRATION_URL
+  {{- include "djhelm.secretRef" .Values.database.migrationUrl | nindent 2 }}
+{{- else }}
+- name: DATABASE_URL
+  {{- include "djhelm.secretRef" .Values.database.url | nindent 2 }}
+{{- end }}
+{{- include "djhelm.secretEnv" . }}
+{{- end }}
+
+{{/* Non-secret settings shared by the app ConfigMap and the migration ConfigMap copy. */}}
+{{- define "djhelm.configData" -}}
+DJANGO_SETTINGS_MODULE: {{ .Values.django.settingsModule | toJson }}
+{{- range $name, $value := .Values.env }}
+{{ $name | toJson }}: {{ $value | toString | toJson }}
+{{- end }}
+{{- end }}
+
+{{/* True when app pods must wait for migrations themselves: nothing else orders them after the Job. */}}
+{{- define "djhelm.podsWaitForMigrations" -}}
+{{- if has .Values.migrations.strategy (list "job" "none") }}true{{ end }}
+{{- end }}
+
+{{/*
+Init container that holds an app pod until the schema it needs is in place. With phases it waits for the
+`pre` migrations only (post migrations run after the rollout); without phases for every migration.
+*/}}
+{{- define "djhelm.waitForMigrations" -}}
+- name: wait-for-migrations
+  image: {{ include "djhelm.image" . | toJson }}
+  imagePullPolicy: {{ .Values.image.pullPolicy }}
+  {{- with (include "djhelm.workingDir" . | trim) }}{{ . | nindent 2 }}{{ end }}
+  {{- if .Values.migrations.phases }}
+  command:
+    - python
+    - manage.py
+    - migrate_phase
+    - wait
+    - --timeout
+    - {{ .Values.migrations.waitTimeoutSeconds | toString | toJson }}
+  {{- else }}
+  command:
+    - python
+    - -c
+    - |
+      import os, subprocess, sys, time
+      deadline = time.monotonic() + int(os.environ["DJHELM_WAIT_TIMEOUT_SECONDS"])
+      check = [sys.executable, "manage.py", "migrate", "--check", "--noinput"]
+      while subprocess.call(check, stdout=subprocess.DEVNULL) != 0:
+          if time.monotonic() > deadline:
+              sys.exit("wait-for-migrations: migrations still unapplied after DJHELM_WAIT_TIMEOUT_SECONDS")
+          print("wait-for-migrations: unapplied migrations, checking again in 5s", flush=True)
+          time.sleep(5)
+  {{- end }}
+  env:
+    - name: DJHELM_WAIT_TIMEOUT_SECONDS
+      value: {{ .Values.migrations.waitTimeoutSeconds | toString | toJson }}
+    {{- include "djhelm.migrationEnv" . | trim | nindent 4 }}
+  envFrom:
+    - configMapRef:
+        name: {{ include "djhelm.fullname" . }}
+  securityContext:
+    {{- include "djhelm.securityContext" . | nindent 4 }}
+  resources:
+    {{- toYaml .Values.web.resources | nindent 4 }}
+  {{- include "djhelm.tmpMount" . | nindent 2 }}
+{{- end }}
+
+{{/* Spread pods of one component over zones and nodes, without ever blocking scheduling. */}}
+{{- define "djhelm.topologySpread" -}}
+{{- if .root.Values.topologySpread.enabled }}
+topologySpreadConstraints:
+  {{- range $key := list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
+  - maxSkew: {{ $.root.Values.topologySpread.maxSkew }}
+    topologyKey: {{ $key }}
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "djhelm.selectorLabels" $.root | nindent 8 }}
+        app.kubernetes.io/component: {{ $.component }}
+    matchLabelKeys:
+      - pod-template-hash
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Annotations that order a migration object before (or after) the rollout.
+  hook:   Helm hooks; lower weights run first; before-hook-creation keeps logs until the next release.
+  argocd: Argo CD hooks and sync waves only (Argo ignores Helm hook annotations once its own are present).
+  job:    nothing; the object is a regular resource and app pods wait on the database state instead.
+Arguments: root, weight, helmHook, argoHook.
+*/}}
+{{- define "djhelm.migrationOrdering" -}}
+{{- $strategy := .root.Values.migrations.strategy }}
+{{- if eq $strategy "hook" }}
+helm.sh/hook: {{ .helmHook }}
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation
+{{- else if eq $strategy "argocd" }}
+argocd.argoproj.io/hook: {{ .argoHook }}
+argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
+argocd.argoproj.io/sync-wave: {{ .weight | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Which hooks the migration ServiceAccount and ConfigMap copy belong to: the post Job needs them too. */}}
+{{- define "djhelm.migrationSupportHooks" -}}
+{{- if .Values.migrations.phases -}}
+pre-install,pre-upgrade,post-install,post-upgrade
+{{- else -}}
+pre-install,pre-upgrade
+{{- end }}
+{{- end }}

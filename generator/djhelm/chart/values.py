@@ -1,0 +1,134 @@
+"""Turn a checked config into the chart's values: every project choice becomes data, never template text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from djhelm.config import Config
+
+# Seconds added to preStop + graceful timeout so the kubelet's SIGKILL never lands on a draining server.
+TERMINATION_MARGIN_SECONDS = 5
+# The image of the examples runs as this user; any non-root numeric uid works.
+DEFAULT_UID = 10001
+
+
+def _secret_ref(ref: dict[str, Any]) -> dict[str, Any]:
+    return {"secretName": ref["secretName"], "key": ref["key"], "optional": bool(ref.get("optional", False))}
+
+
+def build_values(config: Config) -> dict[str, Any]:
+    """values.yaml content, in the order it is written (dict order is the file's key order)."""
+    data = config.data
+    web = data["web"]
+    image = data["image"]
+    ingress = data.get("ingress", {})
+    route = data.get("httpRoute", {})
+    database = data["database"]
+    migrations = data["migrations"]
+    grace = web["preStopSeconds"] + web["gracefulTimeoutSeconds"] + TERMINATION_MARGIN_SECONDS
+    return {
+        "nameOverride": "",
+        "fullnameOverride": "",
+        "image": {
+            "repository": image["repository"],
+            "tag": image["tag"],
+            "pullPolicy": image["pullPolicy"],
+            "pullSecrets": list(image.get("pullSecrets", [])),
+        },
+        "django": {
+            "settingsModule": data["django"]["settingsModule"],
+            "workingDir": data["django"].get("workingDir", ""),
+        },
+        "web": {
+            "server": web["server"],
+            "application": web["application"],
+            "port": web["port"],
+            "replicas": web["replicas"],
+            "workers": web["workers"],
+            "gracefulTimeoutSeconds": web["gracefulTimeoutSeconds"],
+            "preStopSeconds": web["preStopSeconds"],
+            "terminationGraceMarginSeconds": TERMINATION_MARGIN_SECONDS,
+            "minReadySeconds": web["minReadySeconds"],
+            "progressDeadlineSeconds": 600,
+            "readinessPath": web["readinessPath"],
+            "livenessPath": web["livenessPath"],
+            "startupPath": web.get("startupPath", ""),
+            "startupFailureThreshold": 60,
+            "resources": web.get("resources", {}),
+            "autoscaling": dict(web["autoscaling"]),
+            "podAnnotations": {},
+        },
+        "service": {"type": "ClusterIP", "port": 80},
+        "ingress": {
+            "enabled": ingress.get("enabled", False),
+            "className": ingress.get("className", ""),
+            "host": ingress.get("host", ""),
+            "path": ingress.get("path", "/"),
+            "tlsSecretName": ingress.get("tlsSecretName", ""),
+            "annotations": dict(sorted(ingress.get("annotations", {}).items())),
+        },
+        "httpRoute": {
+            "enabled": route.get("enabled", False),
+            "gatewayName": route.get("gatewayName", ""),
+            "gatewayNamespace": route.get("gatewayNamespace", ""),
+            "sectionName": route.get("sectionName", ""),
+            "hostnames": list(route.get("hostnames", [])),
+            "path": route.get("path", "/"),
+        },
+        "env": dict(sorted(data.get("env", {}).items())),
+        "secretEnv": {name: _secret_ref(ref) for name, ref in sorted(data.get("secretEnv", {}).items())},
+        "database": {
+            "url": _secret_ref(database["url"]),
+            "migrationUrl": _secret_ref(database["migrationUrl"]) if "migrationUrl" in database else {},
+            "replicas": {
+                replica["name"]: {
+                    "secretName": replica["secretName"],
+                    "key": replica["key"],
+                    "optional": False,
+                    "weight": replica["weight"],
+                }
+                for replica in sorted(database.get("replicas", []), key=lambda r: str(r["name"]))
+            },
+        },
+        "migrations": {
+            "strategy": migrations["strategy"],
+            "phases": migrations["phases"],
+            "lockTimeout": migrations["lockTimeout"],
+            "statementTimeout": migrations["statementTimeout"],
+            "activeDeadlineSeconds": migrations["activeDeadlineSeconds"],
+            "backoffLimit": migrations["backoffLimit"],
+            "waitTimeoutSeconds": migrations["waitTimeoutSeconds"],
+            "databaseWaitSeconds": migrations["databaseWaitSeconds"],
+        },
+        "processes": {
+            name: {
+                "kind": process["kind"],
+                "app": process["app"],
+                "replicas": 1 if process["kind"] == "celery-beat" else process["replicas"],
+                "concurrency": process.get("concurrency", 2),
+                "queues": list(process.get("queues", [])),
+                "terminationGracePeriodSeconds": grace,
+                "resources": process.get("resources", web.get("resources", {})),
+            }
+            for name, process in sorted(data.get("processes", {}).items())
+        },
+        "serviceAccount": {"annotations": {}},
+        "podSecurityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": DEFAULT_UID,
+            "runAsGroup": DEFAULT_UID,
+            "fsGroup": DEFAULT_UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "topologySpread": {"enabled": True, "maxSkew": 1},
+        "nodeSelector": {},
+        "tolerations": [],
+        "tests": {"enabled": True},
+    }

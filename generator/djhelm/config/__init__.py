@@ -1,0 +1,85 @@
+"""Load djhelm.yaml: parse keeping line numbers, check schema and secret rules, fill defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from djhelm.config.checks import semantic_problems
+from djhelm.config.schema import schema_problems, with_defaults
+from djhelm.config.yamlsource import SourceMap, load_yaml
+from djhelm.errors import ConfigError, Problem
+
+__all__ = ["Config", "load_config", "parse_config"]
+
+MAX_CONFIG_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Config:
+    """A valid djhelm.yaml with defaults filled in. ``data`` follows schemas/djhelm-config.schema.json."""
+
+    data: dict[str, Any]
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return str(self.data["name"])
+
+    @property
+    def project_dir(self) -> Path:
+        return (self.path.parent / str(self.data["django"].get("projectDir", "."))).resolve()
+
+
+def load_config(path: Path) -> Config:
+    """Read and check ``path``. Raises ConfigError naming file, line, field and fix."""
+    filename = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            Problem(filename, "file not found", fix="pass the path of your djhelm.yaml")
+        ) from None
+    except OSError as error:
+        raise ConfigError(Problem(filename, f"cannot read: {error.strerror}")) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(Problem(filename, "file is larger than 1 MB", fix="is this really djhelm.yaml?"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            Problem(
+                filename,
+                f"not UTF-8 text ({error.reason} at byte {error.start})",
+                fix="save the file as UTF-8",
+            )
+        ) from None
+    return Config(parse_config(text, filename), path)
+
+
+def parse_config(text: str, filename: str = "djhelm.yaml") -> dict[str, Any]:
+    """Check config ``text``; return its data with defaults."""
+    data, source = load_yaml(text, filename)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            Problem(
+                filename,
+                "the file must be a YAML mapping (name: ..., image: ..., ...)",
+                line=1,
+                fix="start from examples/shop/djhelm.yaml",
+            )
+        )
+    problems = schema_problems(data, source, filename)
+    if problems:
+        raise ConfigError(problems)
+    full = with_defaults(data)
+    problems = semantic_problems(full, source, filename)
+    if problems:
+        raise ConfigError(problems)
+    return full
+
+
+def source_map(text: str, filename: str) -> SourceMap:
+    """Line numbers of ``text`` (for callers reporting on a config they already loaded)."""
+    return load_yaml(text, filename)[1]

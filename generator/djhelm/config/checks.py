@@ -1,0 +1,100 @@
+"""Rules JSON Schema cannot express: secrets stay references, names the chart owns, cross-field limits."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from djhelm.config.yamlsource import SourceMap, dotted
+from djhelm.errors import Problem
+
+# Names whose values are secrets by convention; a literal value for them in `env` would end up in a ConfigMap.
+_SECRET_NAME = re.compile(
+    r"^(SECRET_KEY|DJANGO_SECRET_KEY|DATABASE_URL|DATABASE_\w*URL|REDIS_URL|CELERY_BROKER_URL|BROKER_URL"
+    r"|\w*PASSWORD|\w*PASSWD|\w*_TOKEN|TOKEN|\w*_SECRET|\w*_SECRET_KEY|\w*_API_KEY|\w*_PRIVATE_KEY"
+    r"|\w*_ACCESS_KEY|\w*_CREDENTIALS|\w*_DSN)$"
+)
+# A URL carrying a password ("scheme://user:password@host") is a secret whatever the variable is called.
+_URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
+# Variables the chart itself sets; a user value would be silently shadowed or would shadow ours.
+_RESERVED = re.compile(
+    r"^(DATABASE_URL|DATABASE_MIGRATION_URL|DATABASE_REPLICA_URLS|DATABASE_REPLICA_WEIGHTS|DATABASE_REPLICA_URL_\w+"
+    r"|DJANGO_SETTINGS_MODULE|PGOPTIONS|DJHELM_\w+)$"
+)
+
+
+def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) -> list[Problem]:
+    """Problems in schema-valid ``data`` (defaults already filled in)."""
+    problems: list[Problem] = []
+
+    def add(path: tuple[str | int, ...], message: str, fix: str) -> None:
+        problems.append(Problem(filename, message, dotted(path), source.line_of(path), fix))
+
+    for name, value in sorted(data.get("env", {}).items()):
+        path = ("env", name)
+        if _RESERVED.match(name):
+            add(
+                path,
+                f"{name} is set by the chart",
+                "remove it; see docs/chart.md for where the chart sets it",
+            )
+        elif _SECRET_NAME.match(name):
+            add(
+                path,
+                f"{name} looks like a secret; env values are stored in a ConfigMap in plain text",
+                f"move it to secretEnv as `{name}: {{secretName: <existing Secret>, key: <key>}}`",
+            )
+        elif _URL_WITH_PASSWORD.match(value):
+            add(
+                path,
+                "this value is a URL with a password in it",
+                f"move it to secretEnv as `{name}: {{secretName: <existing Secret>, key: <key>}}`",
+            )
+    for name in sorted(data.get("secretEnv", {})):
+        if _RESERVED.match(name):
+            add(
+                ("secretEnv", name),
+                f"{name} is set by the chart",
+                "database URLs go under database.url / database.migrationUrl / database.replicas",
+            )
+        if name in data.get("env", {}):
+            add(("secretEnv", name), f"{name} is also defined in env", "keep it in one place (secretEnv)")
+
+    seen: dict[str, int] = {}
+    for index, replica in enumerate(data["database"].get("replicas", [])):
+        env_name = replica["name"].upper()
+        if env_name in seen:
+            add(
+                ("database", "replicas", index, "name"),
+                f"replica name '{replica['name']}' is used twice",
+                "give every replica its own name",
+            )
+        seen[env_name] = index
+
+    web = data["web"]
+    scaling = web["autoscaling"]
+    if scaling["enabled"] and scaling["minReplicas"] > scaling["maxReplicas"]:
+        add(("web", "autoscaling", "minReplicas"), "minReplicas is above maxReplicas", "lower minReplicas")
+    ingress = data.get("ingress", {})
+    if ingress.get("enabled") and not ingress.get("host"):
+        add(("ingress",), "ingress is enabled but has no host", "add `host: www.example.com`")
+    route = data.get("httpRoute", {})
+    if route.get("enabled"):
+        if not route.get("gatewayName"):
+            add(("httpRoute",), "httpRoute is enabled but has no gatewayName", "add `gatewayName: <Gateway>`")
+        if not route.get("hostnames"):
+            add(
+                ("httpRoute",),
+                "httpRoute is enabled but has no hostnames",
+                "add `hostnames: [www.example.com]`",
+            )
+    for name, process in sorted(data.get("processes", {}).items()):
+        if process["kind"] == "celery-beat" and process.get("replicas", 1) != 1:
+            add(
+                ("processes", name, "replicas"),
+                "celery beat must run exactly once",
+                "remove replicas (beat always runs one pod; two would send every task twice)",
+            )
+        if process["kind"] == "celery-beat" and "concurrency" in process:
+            add(("processes", name, "concurrency"), "concurrency applies to celery workers only", "remove it")
+    return problems

@@ -1,0 +1,59 @@
+"""Helpers for the chart tests: render a config into a tmp dir and run the real helm binaries on it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+from typer.testing import CliRunner
+
+from djhelm.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ("shop", "events")
+
+
+def example_config(name: str) -> Path:
+    return REPO_ROOT / "examples" / name / "djhelm.yaml"
+
+
+def committed_chart(name: str) -> Path:
+    return REPO_ROOT / "charts" / name
+
+
+def run_cli(*args: str) -> Any:
+    """Run djhelm in-process; returns typer's Result (exit_code, stdout, stderr)."""
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def render(config: Path, output: Path) -> Path:
+    result = run_cli("render", str(config), "--output", str(output))
+    assert result.exit_code == 0, result.stderr
+    return output
+
+
+def helm_template(helm: str, chart: Path, *extra: str, kube_version: str = "1.37") -> str:
+    proc = subprocess.run(
+        [helm, "template", "rel", str(chart), "--namespace", "ns", "--kube-version", kube_version, *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def manifests(text: str) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [doc for doc in docs if doc["kind"] == kind]
+
+
+def named(docs: list[dict[str, Any]], kind: str, suffix: str) -> dict[str, Any]:
+    matches = [doc for doc in by_kind(docs, kind) if doc["metadata"]["name"].endswith(suffix)]
+    assert len(matches) == 1, [doc["metadata"]["name"] for doc in by_kind(docs, kind)]
+    return matches[0]

@@ -1,0 +1,77 @@
+"""The committed charts are exactly what `djhelm render` produces from the example configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from djhelm.chart import chart_drift, render_chart
+from djhelm.config import load_config
+from tests.chart.support import EXAMPLES, committed_chart, example_config, render, run_cli
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_committed_chart_matches_render(name: str, tmp_path: Path) -> None:
+    fresh = render(example_config(name), tmp_path / name)
+    # Same relative position as charts/<name>, so the generated "from ../../examples/..." lines match too.
+    assert (fresh / "Chart.yaml").read_bytes() != b""
+    result = run_cli("render", str(example_config(name)), "--output", str(committed_chart(name)), "--check")
+    assert result.exit_code == 0, (
+        f"charts/{name} is out of date; run "
+        f"`djhelm render examples/{name}/djhelm.yaml --output charts/{name}`\n"
+        + result.stdout
+    )
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_render_is_deterministic(name: str, tmp_path: Path) -> None:
+    first = render(example_config(name), tmp_path / "a" / name)
+    second = render(example_config(name), tmp_path / "b" / name)
+    files = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file())
+    for relative in files:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+    config = load_config(example_config(name))
+    assert render_chart(config) == render_chart(config)
+
+
+def test_check_reports_a_modified_file(tmp_path: Path) -> None:
+    chart = render(example_config("shop"), tmp_path / "shop")
+    values = chart / "values.yaml"
+    values.write_text(values.read_text().replace("replicas: 2", "replicas: 7"))
+    (chart / "templates" / "extra.yaml").write_text("kind: ConfigMap\n")
+    result = run_cli("render", str(example_config("shop")), "--output", str(chart), "--check")
+    assert result.exit_code == 1
+    assert "--- a/values.yaml" in result.stdout and "+++ b/values.yaml" in result.stdout
+    assert "-  replicas: 7" in result.stdout and "+  replicas: 2" in result.stdout
+    assert "--- a/templates/extra.yaml" in result.stdout
+    # --check never writes
+    assert "replicas: 7" in values.read_text()
+
+
+def test_check_on_missing_directory_is_drift(tmp_path: Path) -> None:
+    result = run_cli("render", str(example_config("shop")), "--output", str(tmp_path / "nope"), "--check")
+    assert result.exit_code == 1
+    assert "+++ b/Chart.yaml" in result.stdout
+    assert not (tmp_path / "nope").exists()
+
+
+def test_rerender_replaces_stale_files(tmp_path: Path) -> None:
+    chart = render(example_config("shop"), tmp_path / "shop")
+    (chart / "templates" / "stale.yaml").write_text("old\n")
+    render(example_config("shop"), chart)
+    assert not (chart / "templates" / "stale.yaml").exists()
+    assert chart_drift(render_chart(load_config(example_config("shop")), "x"), chart) != ""
+
+
+def test_refuses_to_replace_a_foreign_directory(tmp_path: Path) -> None:
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("precious\n")
+    result = run_cli("render", str(example_config("shop")), "--output", str(foreign))
+    assert result.exit_code == 2
+    assert "--force" in result.stderr
+    assert (foreign / "notes.txt").read_text() == "precious\n"
+    assert run_cli("render", str(example_config("shop")), "--output", str(foreign), "--force").exit_code == 0
+    assert not (foreign / "notes.txt").exists()
