@@ -58,6 +58,14 @@ def _probe() -> Iterator[None]:
 
 def measure_lag(alias: str, primary: str) -> float:
     """Seconds ``alias`` lags behind ``primary`` (0 when caught up); raises DatabaseError when unreachable."""
+    try:
+        return _measure_lag(alias, primary)
+    except DatabaseError:
+        close_if_broken(alias)
+        raise
+
+
+def _measure_lag(alias: str, primary: str) -> float:
     replica = connections[alias]
     with _probe():
         replica.ensure_connection()
@@ -126,7 +134,6 @@ class ReplicaHealth:
                 else:
                     lag = min(lag, self._clock() - state.caught_up_at)
         except DatabaseError as exc:
-            close_if_broken(alias)
             self.mark_down(alias, f"unreachable: {exc}".strip(), cooloff_seconds)
             return False
         if lag > max_lag_seconds:
