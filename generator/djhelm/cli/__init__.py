@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from djhelm.cli import chart, migrations, validate
+from djhelm.cli import chart, init, migrations, validate
 
 app = typer.Typer(
     name="djhelm",
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 chart.register(app)
+init.register(app)
 validate.register(app)
 app.add_typer(migrations.app, name="migrations")
 

@@ -1,0 +1,75 @@
+"""Parse project files with `ast`, turning unreadable or invalid files into errors that name the file."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from djhelm.errors import ProjectError
+
+MAX_SOURCE_BYTES = 2_000_000
+
+
+def parse_file(path: Path, shown_as: str) -> ast.Module:
+    """The syntax tree of ``path``; ``shown_as`` is the name used in messages (relative to the project)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ProjectError(f"{shown_as}: cannot read: {error.strerror}") from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise ProjectError(f"{shown_as}: larger than 2 MB; is this really a Python source file?")
+    try:
+        return ast.parse(raw, filename=shown_as)
+    except SyntaxError as error:
+        where = f"{shown_as}:{error.lineno}" if error.lineno else shown_as
+        raise ProjectError(
+            f"{where}: invalid Python syntax ({error.msg})\n"
+            f"  fix: correct the file (`python -m py_compile {shown_as}` shows it) and run init again"
+        ) from None
+    except ValueError as error:  # e.g. NUL bytes in the source
+        raise ProjectError(f"{shown_as}: not a Python source file ({error})") from None
+
+
+def literal_str(node: ast.AST | None) -> str | None:
+    """The value of a string constant, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def literal_text(node: ast.AST | None) -> str | None:
+    """A constant (str, int, float, bool) as the text an environment variable would hold, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return "true" if node.value else "false"
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)):
+        return str(node.value)
+    return None
+
+
+def dotted_name(node: ast.AST) -> str | None:
+    """`a.b.c` for Name/Attribute chains, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def top_level_assignments(tree: ast.Module) -> dict[str, tuple[ast.expr, int]]:
+    """Module-level `NAME = value` (last one wins, as at run time), with the line of each."""
+    found: dict[str, tuple[ast.expr, int]] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = (statement.value, statement.lineno)
+        elif (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+            and statement.value
+        ):
+            found[statement.target.id] = (statement.value, statement.lineno)
+    return found

@@ -1,0 +1,142 @@
+"""Read a Django project from disk into a DjangoProject, by parsing its files (never importing them)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from djhelm.project.celery import find_celery_app
+from djhelm.project.envreads import merge_reads
+from djhelm.project.locate import module_file, require_manage_py, settings_module_in_manage_py, shown
+from djhelm.project.model import DjangoProject, Entrypoint, Source
+from djhelm.project.pysource import literal_str, parse_file
+from djhelm.project.settings import SettingsInfo, read_settings
+from djhelm.project.urls import find_health_paths
+
+
+def _setting_str(info: SettingsInfo, name: str) -> tuple[str | None, Source | None]:
+    if name not in info.values:
+        return None, None
+    node, source = info.values[name]
+    if isinstance(node, ast.JoinedStr | ast.BinOp):
+        return None, source
+    return literal_str(node), source
+
+
+def _setting_text(info: SettingsInfo, name: str) -> str | None:
+    """A setting's literal value, or the source text of its expression (``BASE_DIR / "static"``)."""
+    if name not in info.values:
+        return None
+    node, _ = info.values[name]
+    value = literal_str(node)
+    return value if value is not None else ast.unparse(node)
+
+
+def _installed_apps(info: SettingsInfo) -> tuple[str, ...] | None:
+    if "INSTALLED_APPS" not in info.values:
+        return None
+    node, _ = info.values["INSTALLED_APPS"]
+    if not isinstance(node, ast.List | ast.Tuple):
+        return None
+    return tuple(value for value in (literal_str(item) for item in node.elts) if value)
+
+
+def _as_app_path(dotted: str) -> str:
+    """``shop.wsgi.application`` (Django's setting form) -> ``shop.wsgi:application`` (the server's form)."""
+    module, _, attribute = dotted.rpartition(".")
+    return f"{module}:{attribute}"
+
+
+def _entrypoint(root: Path, info: SettingsInfo, settings_module: str) -> tuple[Entrypoint, list[str]]:
+    notes: list[str] = []
+    asgi, asgi_at = _setting_str(info, "ASGI_APPLICATION")
+    wsgi, wsgi_at = _setting_str(info, "WSGI_APPLICATION")
+    package = settings_module.rsplit(".", 1)[0] if "." in settings_module else settings_module
+    # Settings in a sub-package (proj/settings/prod.py) still sit beside proj/wsgi.py.
+    while package.endswith(".settings") or package == "settings":
+        package = package.rpartition(".")[0]
+    asgi_file = module_file(root, f"{package}.asgi") if package else None
+    wsgi_file = module_file(root, f"{package}.wsgi") if package else None
+    apps = _installed_apps(info) or ()
+    if asgi:
+        return Entrypoint("uvicorn", _as_app_path(asgi), f"ASGI_APPLICATION is set ({asgi_at})"), notes
+    if "channels" in apps or "daphne" in apps:
+        target = f"{package}.asgi:application"
+        return Entrypoint("uvicorn", target, "channels/daphne is in INSTALLED_APPS, which needs ASGI"), notes
+    if wsgi:
+        reason = f"WSGI_APPLICATION is set ({wsgi_at})"
+        if asgi_file is not None:
+            reason += (
+                f"; {shown(root, asgi_file)} exists too: switch to uvicorn if the project serves async views"
+            )
+        return Entrypoint("gunicorn", _as_app_path(wsgi), reason), notes
+    if asgi_file is not None and wsgi_file is None:
+        return Entrypoint(
+            "uvicorn", f"{package}.asgi:application", f"only {shown(root, asgi_file)} exists"
+        ), notes
+    if wsgi_file is not None:
+        return Entrypoint(
+            "gunicorn", f"{package}.wsgi:application", f"{shown(root, wsgi_file)} exists"
+        ), notes
+    notes.append(
+        f"no WSGI_APPLICATION/ASGI_APPLICATION setting and no {package}/wsgi.py or asgi.py: "
+        "check web.application"
+    )
+    return Entrypoint("gunicorn", f"{package}.wsgi:application", "Django's default layout (not found)"), notes
+
+
+def _hard_coded(info: SettingsInfo) -> list[str]:
+    """Settings that must differ in production but are written into the code."""
+    notes = []
+    key, key_at = _setting_str(info, "SECRET_KEY")
+    if key is not None:
+        notes.append(
+            f"SECRET_KEY is written in the code ({key_at}): read it from the environment "
+            '(SECRET_KEY = os.environ["SECRET_KEY"]); secretEnv.SECRET_KEY then supplies it'
+        )
+    if "DEBUG" in info.values:
+        node, at = info.values["DEBUG"]
+        if isinstance(node, ast.Constant) and node.value is True:
+            notes.append(f"DEBUG = True in the code ({at}): read it from the environment, false by default")
+    if "ALLOWED_HOSTS" in info.values:
+        node, at = info.values["ALLOWED_HOSTS"]
+        if isinstance(node, ast.List | ast.Tuple):
+            notes.append(
+                f"ALLOWED_HOSTS is a fixed list ({at}): read it from the environment "
+                "(e.g. DJANGO_ALLOWED_HOSTS, comma-separated) so each environment sets its hosts"
+            )
+    return notes
+
+
+def read_project(root: Path) -> DjangoProject:
+    """Read the project whose manage.py is in ``root``. Raises ProjectError naming the file and the fix."""
+    root = root.resolve()
+    manage = require_manage_py(root)
+    settings_module = settings_module_in_manage_py(parse_file(manage, shown(root, manage)), str(manage))
+    info = read_settings(root, settings_module)
+    entrypoint, notes = _entrypoint(root, info, settings_module)
+    apps = _installed_apps(info)
+    urlconf, _ = _setting_str(info, "ROOT_URLCONF")
+    health = find_health_paths(root, urlconf)
+    celery = find_celery_app(
+        root,
+        settings_module.split(".")[0],
+        "CELERY_BEAT_SCHEDULE" in info.values,
+        apps is not None and "django_celery_beat" in apps,
+    )
+    if apps is None:
+        notes.append("INSTALLED_APPS is not a literal list: djhelm could not check for djhelm.runtime")
+    notes.extend(_hard_coded(info))
+    return DjangoProject(
+        root=root,
+        settings_module=settings_module,
+        settings_files=tuple(info.files),
+        entrypoint=entrypoint,
+        env_reads=merge_reads(info.reads),
+        installed_apps=apps,
+        static_url=_setting_text(info, "STATIC_URL"),
+        static_root=_setting_text(info, "STATIC_ROOT"),
+        health=health,
+        celery=celery,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,66 @@
+"""Find health-check URLs in the URLconf (ROOT_URLCONF and the modules it includes)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from djhelm.project.locate import module_file, shown
+from djhelm.project.model import HealthPaths
+from djhelm.project.pysource import dotted_name, literal_str, parse_file
+
+_ROUTE_FUNCS = {"path", "re_path", "url", "django.urls.path", "django.urls.re_path"}
+_READY = re.compile(r"ready|readiness", re.IGNORECASE)
+_LIVE = re.compile(r"live|alive|liveness|ping", re.IGNORECASE)
+_GENERIC = re.compile(r"health|status", re.IGNORECASE)
+MAX_INCLUDE_DEPTH = 3
+
+
+def _route_to_path(route: str, regex: bool) -> str | None:
+    """A fixed URL path for a route, or None when it has parameters (a probe needs one exact path)."""
+    if regex:
+        route = route.removeprefix("^").removesuffix("$").replace("\\", "")
+        if re.search(r"[()\[\]*+?{}|]", route):
+            return None
+    elif "<" in route:
+        return None
+    return "/" + route
+
+
+def _routes(root: Path, module: str, prefix: str, depth: int, found: list[tuple[str, str]]) -> None:
+    path = module_file(root, module)
+    if path is None or depth > MAX_INCLUDE_DEPTH:
+        return
+    file = shown(root, path)
+    for node in ast.walk(parse_file(path, file)):
+        if not (isinstance(node, ast.Call) and dotted_name(node.func) in _ROUTE_FUNCS and node.args):
+            continue
+        route = literal_str(node.args[0])
+        if route is None:
+            continue
+        is_regex = dotted_name(node.func) != "path" and dotted_name(node.func) != "django.urls.path"
+        fixed = _route_to_path(route, is_regex)
+        if fixed is None:
+            continue
+        target = node.args[1] if len(node.args) > 1 else None
+        if isinstance(target, ast.Call) and dotted_name(target.func) in {"include", "django.urls.include"}:
+            included = literal_str(target.args[0]) if target.args else None
+            if included:
+                _routes(root, included, prefix + fixed.lstrip("/"), depth + 1, found)
+            continue
+        found.append(("/" + prefix + fixed.lstrip("/"), file))
+
+
+def find_health_paths(root: Path, urlconf: str | None) -> HealthPaths:
+    if not urlconf:
+        return HealthPaths(None, None, "")
+    found: list[tuple[str, str]] = []
+    _routes(root, urlconf, "", 0, found)
+    ready = next(((p, f) for p, f in found if _READY.search(p)), None)
+    live = next(((p, f) for p, f in found if _LIVE.search(p) and not _READY.search(p)), None)
+    if ready is None:
+        # A lone /health/ endpoint usually checks the database too: safe as readiness, not as liveness.
+        ready = next(((p, f) for p, f in found if _GENERIC.search(p)), None)
+    source = (ready or live or ("", ""))[1]
+    return HealthPaths(ready[0] if ready else None, live[0] if live else None, source)

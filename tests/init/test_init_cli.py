@@ -1,0 +1,140 @@
+"""`djhelm init` on bad input: clear errors (file, problem, fix), exit 2, no traceback, nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.init.conftest import manage_py, write_tree
+
+GOOD_SETTINGS = """
+import os
+SECRET_KEY = os.environ["SECRET_KEY"]
+ROOT_URLCONF = "proj.urls"
+WSGI_APPLICATION = "proj.wsgi.application"
+"""
+
+BAD_PROJECTS: dict[str, tuple[dict[str, str], list[str]]] = {
+    "no manage.py": ({"proj/settings.py": GOOD_SETTINGS}, ["manage.py: not found", "fix:"]),
+    "manage.py sets no settings module": (
+        {"manage.py": "print('hello')\n", "proj/settings.py": GOOD_SETTINGS},
+        ["manage.py: does not set a default DJANGO_SETTINGS_MODULE", "fix: add `os.environ.setdefault("],
+    ),
+    "settings module missing": (
+        {"manage.py": manage_py("proj.settings_prod")},
+        ["DJANGO_SETTINGS_MODULE is 'proj.settings_prod'", "proj/settings_prod.py", "fix:"],
+    ),
+    "syntax error in settings": (
+        {"manage.py": manage_py("proj.settings"), "proj/settings.py": "import os\nDEBUG = (\n"},
+        ["proj/settings.py:2: invalid Python syntax", "fix: correct the file"],
+    ),
+    "syntax error in an imported settings file": (
+        {"manage.py": manage_py("proj.settings"), "proj/settings/__init__.py": "from .base import *\n",
+         "proj/settings/base.py": "SECRET_KEY = 'x'\nif True\n"},
+        ["proj/settings/base.py:2: invalid Python syntax"],
+    ),
+    "syntax error in urls.py": (
+        {"manage.py": manage_py("proj.settings"), "proj/settings.py": GOOD_SETTINGS,
+         "proj/urls.py": "urlpatterns = [\n"},
+        ["proj/urls.py:1: invalid Python syntax"],
+    ),
+    "manage.py is not Python": (
+        {"manage.py": "#!/bin/sh\nexec python -m django \"$@\"\nfi fi\n"},
+        ["manage.py:", "invalid Python syntax"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PROJECTS))
+def test_bad_project(case: str, run_init: Callable[..., Any], tmp_path: Path) -> None:
+    files, expected = BAD_PROJECTS[case]
+    project = write_tree(tmp_path / "project", files)
+    before = sorted(p.name for p in project.rglob("*"))
+    result = run_init(str(project))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for text in expected:
+        assert text in result.output, result.output
+    assert sorted(p.name for p in project.rglob("*")) == before, "init must write nothing on error"
+
+
+def test_missing_folder(run_init: Callable[..., Any], tmp_path: Path) -> None:
+    result = run_init(str(tmp_path / "nope"))
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'nope'}: no such folder" in result.output
+
+
+def test_manage_py_one_level_down_is_suggested(run_init: Callable[..., Any], tmp_path: Path) -> None:
+    write_tree(tmp_path, {"src/manage.py": manage_py("proj.settings"), "src/proj/settings.py": GOOD_SETTINGS})
+    result = run_init(str(tmp_path))
+    assert result.exit_code == 2
+    assert f"fix: run `djhelm init {tmp_path / 'src'}`" in result.output
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "proj-root", {"manage.py": manage_py("proj.settings"),
+                                               "proj/settings.py": GOOD_SETTINGS})
+
+
+def test_existing_file_is_kept_without_force(run_init: Callable[..., Any], project: Path) -> None:
+    existing = project / "djhelm.yaml"
+    existing.write_text("name: mine\n")
+    result = run_init(str(project))
+    assert result.exit_code == 2
+    assert "already exists" in result.output and "--force" in result.output
+    assert existing.read_text() == "name: mine\n"
+    assert sorted(p.name for p in project.iterdir()) == ["djhelm.yaml", "manage.py", "proj"], "no temp files"
+
+
+def test_force_replaces_the_file(run_init: Callable[..., Any], project: Path) -> None:
+    existing = project / "djhelm.yaml"
+    existing.write_text("name: mine\n")
+    result = run_init(str(project), "--force")
+    assert result.exit_code == 0, result.output
+    assert existing.read_text().startswith("# djhelm.yaml for the Django project")
+    assert sorted(p.name for p in project.iterdir()) == ["djhelm.yaml", "manage.py", "proj"], "no temp files"
+
+
+def test_output_must_not_be_a_folder(run_init: Callable[..., Any], project: Path, tmp_path: Path) -> None:
+    result = run_init(str(project), "--output", str(tmp_path))
+    assert result.exit_code == 2
+    assert "is a folder" in result.output
+
+
+def test_output_folder_must_exist(run_init: Callable[..., Any], project: Path, tmp_path: Path) -> None:
+    result = run_init(str(project), "--output", str(tmp_path / "missing" / "djhelm.yaml"))
+    assert result.exit_code == 2
+    assert "no such folder" in result.output
+    assert not (tmp_path / "missing").exists()
+
+
+def test_default_project_dir_is_the_current_folder(run_init: Callable[..., Any], project: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = run_init()
+    assert result.exit_code == 0, result.output
+    assert (project / "djhelm.yaml").is_file()
+
+
+def test_every_kind_of_variable_lands_where_the_config_checks_want_it(run_init: Callable[..., Any],
+                                                                       tmp_path: Path) -> None:
+    """init validates its own output; a variable in the wrong section would make it exit 2."""
+    names = ["SECRET_KEY", "EMAIL_HOST_PASSWORD", "GITHUB_TOKEN", "STRIPE_API_KEY", "SENTRY_DSN",
+             "CELERY_BROKER_URL", "REDIS_URL", "DATABASE_URL", "DATABASE_MIGRATION_URL",
+             "DJHELM_LOCK_TIMEOUT", "DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOWED_HOSTS", "TIME_ZONE",
+             "FEATURE_FLAGS"]
+    lines = ["import os"] + [f'V{i} = os.environ.get("{name}")' for i, name in enumerate(names)]
+    lines.append('CACHE = os.environ.get("CACHE_LOCATION", "redis://app:hunter2@cache:6379/0")')
+    project = write_tree(tmp_path / "p", {"manage.py": manage_py("p.settings"),
+                                          "p/settings.py": "\n".join(lines) + "\n"})
+    result = run_init(str(project))
+    assert result.exit_code == 0, result.output
+    text = (project / "djhelm.yaml").read_text()
+    assert "hunter2" not in text
+    assert "migrationUrl: {" in text  # the settings read DATABASE_MIGRATION_URL, so it is offered enabled
+    for owned in ("DJHELM_LOCK_TIMEOUT:", "DJANGO_SETTINGS_MODULE:", "  DATABASE_URL:"):
+        assert owned not in text

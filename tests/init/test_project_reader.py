@@ -1,0 +1,183 @@
+"""Reading a Django project from its files: environment reads, split settings, URLs, Celery, names."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from djhelm.project import read_project
+from djhelm.project.envreads import env_reads, merge_reads
+from djhelm.scaffold import dns_label
+from djhelm.scaffold.secrets import is_chart_owned, is_secret
+from tests.init.conftest import manage_py, write_tree
+
+
+def reads(source: str) -> dict[str, tuple[str | None, bool]]:
+    found = merge_reads(env_reads(ast.parse(textwrap.dedent(source)), "settings.py"))
+    return {read.name: (read.default, read.required) for read in found}
+
+
+def test_os_environ_forms() -> None:
+    assert reads("""
+        import os
+        from os import environ, getenv
+        A = os.environ["A"]
+        B = os.environ.get("B", "bee")
+        C = os.getenv("C")
+        D = environ.get("D", 3)
+        E = getenv("E", True)
+        os.environ.setdefault("F", "eff")
+    """) == {"A": (None, True), "B": ("bee", False), "C": (None, False), "D": ("3", False),
+             "E": ("true", False), "F": ("eff", False)}
+
+
+def test_writes_and_computed_names_are_not_reads() -> None:
+    assert reads("""
+        import os
+        os.environ["WRITTEN"] = "1"
+        name = "X"
+        VALUE = os.environ.get(name)
+        OTHER = os.environ.get(f"PREFIX_{name}")
+    """) == {}
+
+
+def test_django_environ_and_decouple() -> None:
+    assert reads("""
+        import environ
+        from decouple import config
+        settings_env = environ.Env(DEBUG=(bool, False))
+        DEBUG = settings_env.bool("DEBUG", default=False)
+        DATABASES = {"default": settings_env.db()}
+        CACHES = {"default": settings_env.cache("REDIS_URL")}
+        HOSTS = settings_env.list("ALLOWED_HOSTS", default=["a"])
+        KEY = settings_env("SECRET_KEY")
+        TOKEN = config("API_TOKEN")
+        LEVEL = config("LOG_LEVEL", default="INFO")
+    """) == {"DEBUG": ("false", False), "DATABASE_URL": (None, True), "REDIS_URL": (None, True),
+             "ALLOWED_HOSTS": (None, False), "SECRET_KEY": (None, True), "API_TOKEN": (None, True),
+             "LOG_LEVEL": ("INFO", False)}
+
+
+def test_dj_database_url_config_reads_database_url() -> None:
+    assert reads("""
+        import dj_database_url
+        DATABASES = {"default": dj_database_url.config(conn_max_age=60)}
+        OTHER = dj_database_url.config(env="REPORTING_DB_URL", default="sqlite:///x")
+    """) == {"DATABASE_URL": (None, True), "REPORTING_DB_URL": ("sqlite:///x", False)}
+
+
+def test_local_helpers_whose_first_parameter_names_the_variable() -> None:
+    assert reads("""
+        import os
+        def env_bool(name, default=False):
+            return os.environ.get(name, str(default)).lower() == "true"
+        def required(key):
+            return os.environ[key]
+        DEBUG = env_bool("DEBUG")
+        SSL = env_bool("SSL_REDIRECT", True)
+        KEY = required("SECRET_KEY")
+    """) == {"DEBUG": ("false", False), "SSL_REDIRECT": ("true", False), "SECRET_KEY": (None, True)}
+
+
+def test_split_settings_are_followed_in_import_order(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "My_Site", {
+        "manage.py": manage_py("config.settings"),
+        "config/__init__.py": "",
+        "config/settings/__init__.py": "from .production import *\n",
+        "config/settings/base.py": """
+            import os
+            SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+            WSGI_APPLICATION = "config.wsgi.application"
+            ROOT_URLCONF = "config.urls"
+            STATIC_URL = "/assets/"
+        """,
+        "config/settings/production.py": """
+            from config.settings.base import *
+            import os
+            ASGI_APPLICATION = "config.asgi.application"
+            SENTRY_DSN = os.environ.get("SENTRY_DSN")
+        """,
+        "config/urls.py": """
+            from django.urls import include, path
+            urlpatterns = [path("ops/", include("ops.urls")), path("<slug:x>/", lambda r: r)]
+        """,
+        "ops/urls.py": """
+            from django.urls import path, re_path
+            urlpatterns = [re_path(r"^ping$", lambda r: r), path("status/ready", lambda r: r)]
+        """,
+    })
+    found = read_project(project)
+    assert found.settings_files == ("config/settings/__init__.py", "config/settings/production.py",
+                                    "config/settings/base.py")
+    assert [read.name for read in found.env_reads] == ["DJANGO_SECRET_KEY", "SENTRY_DSN"]
+    # A later file's ASGI_APPLICATION wins over base's WSGI_APPLICATION, as at import time.
+    assert (found.entrypoint.server, found.entrypoint.application) == ("uvicorn", "config.asgi:application")
+    assert found.static_url == "/assets/"
+    assert (found.health.readiness, found.health.liveness) == ("/ops/status/ready", "/ops/ping")
+
+
+def test_entrypoint_from_files_when_settings_say_nothing(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {
+        "manage.py": manage_py("app1.settings"),
+        "app1/settings.py": "X = 1\n",
+        "app1/asgi.py": "application = None\n",
+    })
+    found = read_project(project)
+    assert (found.entrypoint.server, found.entrypoint.application) == ("uvicorn", "app1.asgi:application")
+
+
+def test_lone_health_url_is_readiness_only(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {
+        "manage.py": manage_py("p.settings"),
+        "p/settings.py": 'ROOT_URLCONF = "p.urls"\n',
+        "p/urls.py": 'from django.urls import path\nurlpatterns = [path("health/", lambda r: r)]\n',
+    })
+    health = read_project(project).health
+    assert (health.readiness, health.liveness) == ("/health/", None)
+
+
+def test_celery_app_beside_settings_wins(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {
+        "manage.py": manage_py("main.settings"),
+        "main/settings.py": "INSTALLED_APPS = ['django_celery_beat']\n",
+        "main/celery.py": "from celery import Celery\ncelery_app = Celery('main')\n",
+        "other/worker.py": "from celery import Celery\napp = Celery('other')\n",
+        "docs/notes.py": "text = 'Celery(' \n",
+    })
+    celery = read_project(project).celery
+    assert celery is not None
+    assert celery.app == "main.celery:celery_app"
+    assert celery.has_beat_schedule and "django_celery_beat" in celery.beat_reason
+
+
+def test_no_celery(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {"manage.py": manage_py("p.settings"), "p/settings.py": "X = 1\n"})
+    assert read_project(project).celery is None
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("shop", "shop"), ("My_Site", "my-site"), ("2fast", "app-2fast"), ("___", "django-app"),
+    ("a" * 80, "a" * 53),
+])
+def test_dns_label(text: str, label: str) -> None:
+    assert dns_label(text) == label
+
+
+@pytest.mark.parametrize(("name", "default", "secret"), [
+    ("SECRET_KEY", None, True), ("DJANGO_SECRET_KEY", None, True), ("EMAIL_HOST_PASSWORD", None, True),
+    ("GITHUB_TOKEN", None, True), ("STRIPE_API_KEY", None, True), ("SENTRY_DSN", None, True),
+    ("CELERY_BROKER_URL", None, True), ("REDIS_URL", None, True), ("AWS_SECRET_ACCESS_KEY", None, True),
+    ("CACHE_LOCATION", "redis://user:hunter2@cache:6379/0", True),
+    ("DEBUG", None, False), ("DJANGO_ALLOWED_HOSTS", None, False), ("SITE_URL", "https://x.example", False),
+    ("KEY_PREFIX", None, False),
+])
+def test_secret_classification(name: str, default: str | None, secret: bool) -> None:
+    assert is_secret(name, default) is secret
+
+
+def test_chart_owned_variables() -> None:
+    assert is_chart_owned("DATABASE_URL") and is_chart_owned("DJHELM_LOCK_TIMEOUT")
+    assert not is_chart_owned("DATABASE_CONNECT_TIMEOUT")
