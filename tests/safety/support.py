@@ -161,3 +161,24 @@ def run_check(
         command, capture_output=True, text=True, env=environment, cwd=cwd or project, check=False, timeout=300
     )
     return CheckRun(done.returncode, done.stdout, done.stderr)
+
+
+def change_apps(
+    cases: Mapping[str, str | Sequence[str]],
+    base_fields: Sequence[str],
+    *,
+    model: str = "Item",
+    body: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, str]]:
+    """One app per case: ``0001_initial`` creates ``model`` with ``base_fields``, ``0002_change`` holds
+    the case's operation source(s) (``body[case]`` goes into its Migration class, e.g. ``atomic = False``)."""
+    apps: dict[str, dict[str, str]] = {}
+    for label, ops in cases.items():
+        operations = [ops] if isinstance(ops, str) else list(ops)
+        apps[label] = {
+            "0001_initial": migration(create_model(model, *base_fields), initial=True),
+            "0002_change": migration(
+                *operations, deps=[(label, "0001_initial")], body=(body or {}).get(label, "")
+            ),
+        }
+    return apps

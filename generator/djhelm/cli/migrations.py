@@ -42,7 +42,7 @@ def check(
 
     Exit code 0: nothing blocked; 1: something is blocked; 2: the project could not be loaded.
     """
-    from djhelm.errors import InputError, Problem
+    from djhelm.errors import DjhelmError, InputError, Problem
 
     with user_errors():
         from djhelm.safety.output import FORMATS, render
@@ -52,7 +52,16 @@ def check(
             raise InputError(Problem("--format", f"unknown format {fmt!r}", fix=f"one of: {choices}"))
         from djhelm.safety.check import check_project
 
-        verdicts = check_project(project_dir, settings, apps or (), since)
-        typer.echo(render(fmt, verdicts, Path.cwd()), nl=False)
+        try:
+            verdicts = check_project(project_dir, settings, apps or (), since)
+            output = render(fmt, verdicts, Path.cwd())
+        except DjhelmError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a djhelm bug: one line, not a traceback
+            raise DjhelmError(
+                f"internal error while checking {project_dir}: {type(error).__name__}: {error} "
+                "(please report it with the migration that triggers it)"
+            ) from None
+        typer.echo(output, nl=False)
     if any(v.phase == "blocked" for v in verdicts):
         raise typer.Exit(BLOCKED)

@@ -54,8 +54,9 @@ def rule(*operations: type, ids: Mapping[str, str]) -> Callable[[RuleFunc], Rule
         raise ValueError("a rule must declare the rule ids it emits")
 
     def register(func: RuleFunc) -> RuleFunc:
-        taken = {rid for spec in _RULES for rid in spec.ids} | set(FRAMEWORK_IDS)
-        clash = sorted(set(ids) & taken)
+        # Several functions of one module may share ids; another module may not reuse them.
+        taken = {rid for spec in _RULES if spec.module != func.__module__ for rid in spec.ids}
+        clash = sorted(set(ids) & (taken | set(FRAMEWORK_IDS)))
         if clash:
             raise ValueError(f"rule id(s) {', '.join(clash)} already registered ({func.__module__})")
         _RULES.append(RuleSpec(func, tuple(operations), dict(ids), func.__module__))
@@ -99,5 +100,6 @@ def all_rule_ids() -> dict[str, str]:
     load_rules()
     ids = dict(FRAMEWORK_IDS)
     for spec in _RULES:
-        ids.update(spec.ids)
+        for rule_id, text in spec.ids.items():
+            ids.setdefault(rule_id, text)
     return dict(sorted(ids.items()))

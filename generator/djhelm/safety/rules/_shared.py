@@ -61,7 +61,7 @@ def default_volatility(expression: Any) -> str:
     """"constant", "stable-time" (one value for all existing rows), "volatile" (rewrite), or "unknown"."""
     from django.db.models import Value
 
-    if isinstance(expression, Value):
+    if isinstance(expression, Value) or not hasattr(expression, "resolve_expression"):
         return "constant"
     names = function_names(expression)
     if type(expression).__name__ == "Now":

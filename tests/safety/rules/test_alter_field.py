@@ -1,0 +1,85 @@
+"""AlterField rules: what reaches the schema decides, attributes without SQL give no finding at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.safety.support import CheckRun, change_apps, run_check, write_project
+
+BASE = [
+    "('count', models.IntegerField())",
+    "('title', models.CharField(max_length=50))",
+    "('body', models.TextField())",
+    "('note', models.TextField(null=True))",
+    "('code', models.CharField(max_length=10, null=True))",
+    "('price', models.DecimalField(max_digits=8, decimal_places=2))",
+    "('slug', models.CharField(max_length=20))",
+    "('legacy', models.CharField(max_length=20, db_column='legacy_col'))",
+    "('flag', models.BooleanField(db_default=False))",
+    "('rank', models.IntegerField(db_index=True))",
+]
+
+
+def alter(name: str, field: str) -> str:
+    return f"migrations.AlterField('item', {name!r}, {field})"
+
+
+CASES: dict[str, tuple[str, str, list[str]]] = {
+    # name: (operation, expected phase, expected rule ids)
+    "no_sql_attrs": (alter("title", "models.CharField(max_length=50, verbose_name='T', help_text='h', "
+                           "blank=True, choices=[('a', 'A')], validators=[])"), "pre", []),
+    "db_column_same": (alter("title", "models.CharField(max_length=50, db_column='title')"), "pre", []),
+    "pinned_column_label": (alter("legacy", "models.CharField(max_length=20, db_column='legacy_col', "
+                                  "verbose_name='L')"), "pre", []),
+    "python_default": (alter("count", "models.IntegerField(default=3)"), "pre", []),
+    "int_to_bigint": (alter("count", "models.BigIntegerField()"), "blocked", ["alter-field-type"]),
+    "positive": (alter("count", "models.PositiveIntegerField()"), "blocked", ["alter-field-type"]),
+    "max_length_up": (alter("title", "models.CharField(max_length=100)"), "pre", []),
+    "varchar_to_text": (alter("title", "models.TextField()"), "pre", []),
+    "text_to_varchar": (alter("body", "models.CharField(max_length=10)"), "blocked", ["alter-field-type"]),
+    "max_length_down": (alter("title", "models.CharField(max_length=20)"), "blocked",
+                        ["alter-field-max-length-down"]),
+    "decimal_wider": (alter("price", "models.DecimalField(max_digits=10, decimal_places=2)"), "pre", []),
+    "decimal_scale": (alter("price", "models.DecimalField(max_digits=10, decimal_places=3)"), "blocked",
+                      ["alter-field-type"]),
+    "set_not_null": (alter("note", "models.TextField(default='')"), "blocked", ["alter-field-set-not-null"]),
+    "drop_not_null": (alter("body", "models.TextField(null=True)"), "pre", []),
+    "add_unique": (alter("code", "models.CharField(max_length=10, null=True, unique=True)"), "blocked",
+                   ["alter-field-unique"]),
+    "add_index": (alter("code", "models.CharField(max_length=10, null=True, db_index=True)"), "pre",
+                  ["alter-field-index"]),
+    "to_slug": (alter("slug", "models.SlugField()"), "pre", ["alter-field-index"]),
+    "drop_index": (alter("rank", "models.IntegerField()"), "post", ["alter-field-drop-index"]),
+    "rename_column": (alter("title", "models.CharField(max_length=50, db_column='headline')"), "blocked",
+                      ["alter-field-column"]),
+    "add_db_default": (alter("body", "models.TextField(db_default='')"), "pre", []),
+    "drop_db_default": (alter("flag", "models.BooleanField()"), "post", ["alter-field-drop-db-default"]),
+}
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> CheckRun:
+    root = tmp_path_factory.mktemp("alter_field")
+    write_project(root, change_apps({label: op for label, (op, _, _) in CASES.items()}, BASE))
+    return run_check(root)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_alter_field(result: CheckRun, case: str) -> None:
+    _, phase, rules = CASES[case]
+    assert (result.phases[f"{case}.0002_change"], result.rules(case, "0002_change")) == (phase, rules)
+
+
+def test_no_sql_changes_have_no_findings_at_all(result: CheckRun) -> None:
+    for case in ("no_sql_attrs", "db_column_same", "pinned_column_label", "python_default"):
+        assert result.verdict(case, "0002_change")["findings"] == [], case
+
+
+def test_set_not_null_fix_uses_a_not_valid_check(result: CheckRun) -> None:
+    fix = result.verdict("set_not_null", "0002_change")["findings"][0]["fix"]
+    assert "AddConstraintNotValid" in fix and "ValidateConstraint" in fix and "note__isnull=False" in fix
+
+
+def test_type_change_message_names_both_types(result: CheckRun) -> None:
+    message = result.verdict("int_to_bigint", "0002_change")["findings"][0]["message"]
+    assert "integer -> bigint" in message and "int_to_bigint_item" in message
