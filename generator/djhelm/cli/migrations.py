@@ -57,7 +57,7 @@ def check(
             output = render(fmt, verdicts, Path.cwd())
         except DjhelmError:
             raise
-        except Exception as error:  # noqa: BLE001 - a djhelm bug: one line, not a traceback
+        except Exception as error:  # a djhelm bug: one line, not a traceback
             raise DjhelmError(
                 f"internal error while checking {project_dir}: {type(error).__name__}: {error} "
                 "(please report it with the migration that triggers it)"
