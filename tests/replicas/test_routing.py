@@ -198,6 +198,15 @@ def test_migrate_runs_on_the_primary_only(pair: ReplicationPair, migrated: Path)
                      "router.allow_migrate('default', 'items'))")
     assert routing.stdout.split() == ["False", "True"], routing.stderr
 
+    # pending on the primary, yet `migrate --database replica_1` neither fails nor records anything there
+    on_replica = manage(migrated, project_env(pair, migrated),
+                        "migrate", "--database", "replica_1", "--noinput")
+    assert on_replica.returncode == 0, on_replica.stderr
+    assert "replica_1 is a read replica" in on_replica.stdout
+    assert "Applying" not in on_replica.stdout
+    recorded = "SELECT count(*) FROM django_migrations WHERE name = '0002_item_note'"
+    assert pair.primary.psql(recorded, DB) == "0"
+
     result = manage(migrated, env, "migrate", "--noinput")
     assert result.returncode == 0, result.stderr
     assert "Applying items.0002_item_note... OK" in result.stdout

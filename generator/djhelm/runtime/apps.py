@@ -7,3 +7,8 @@ class DjhelmRuntimeConfig(AppConfig):
     name = "djhelm.runtime"
     label = "djhelm_runtime"
     verbose_name = "djhelm runtime"
+
+    def ready(self) -> None:
+        from djhelm.runtime import replica_migrations
+
+        replica_migrations.connect()
