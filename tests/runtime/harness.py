@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 def project_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJHELM_", "DATABASE_"))}
     env["DATABASE_URL"] = database_url
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "generator"), os.environ.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(REPO / "generator")]))
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
     return env

@@ -80,6 +80,8 @@ def test_database_migration_url_takes_over_the_default_alias(
     assert result.returncode == 0, result.stderr
     assert applied(real.database_url)[-1] == "0004_product_name_idx"
     assert pooled.manage("migrate_phase", "pre").returncode != 0  # the URL really was the one used
+    waited = pooled.manage("migrate_phase", "wait", "--timeout", "0.3", "--interval", "0.1")
+    assert waited.returncode == 1 and "database error" in waited.stderr and "Traceback" not in waited.stderr
 
 
 def test_blocked_migration_is_refused_before_anything_runs(release: Callable[[int], Release]) -> None:
