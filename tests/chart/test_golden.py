@@ -19,8 +19,7 @@ def test_committed_chart_matches_render(name: str, tmp_path: Path) -> None:
     result = run_cli("render", str(example_config(name)), "--output", str(committed_chart(name)), "--check")
     assert result.exit_code == 0, (
         f"charts/{name} is out of date; run "
-        f"`djhelm render examples/{name}/djhelm.yaml --output charts/{name}`\n"
-        + result.stdout
+        f"`djhelm render examples/{name}/djhelm.yaml --output charts/{name}`\n" + result.stdout
     )
 
 

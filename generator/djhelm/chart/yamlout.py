@@ -6,6 +6,7 @@ is emitted as YAML data that Helm reads back unchanged and never evaluates.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -13,13 +14,20 @@ import yaml
 _WIDTH = 2**31 - 1
 
 
+# Strings left unquoted: plain words and paths. Everything else is double-quoted, because Helm's YAML 1.1
+# parser reads more plain scalars as non-strings than PyYAML does (`n`, `y`, `0o17`, `1_000`, `.5`, ...).
+_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*$")
+_YAML11_WORDS = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "null", "~"])
+
+
 def scalar(value: Any) -> str:
-    """One scalar on one line, quoted only when YAML needs it."""
+    """One scalar on one line that both PyYAML and Helm read back as exactly ``value``."""
+    if isinstance(value, str):
+        if _PLAIN.match(value) and value.lower() not in _YAML11_WORDS:
+            return value
+        return yaml.safe_dump(value, default_style='"', allow_unicode=True, width=_WIDTH).removesuffix("\n")
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=_WIDTH)
-    text = text.removesuffix("\n...\n").removesuffix("\n")
-    if "\n" in text:
-        text = yaml.safe_dump(value, default_style='"', allow_unicode=True, width=_WIDTH).removesuffix("\n")
-    return text
+    return text.removesuffix("\n...\n").removesuffix("\n")
 
 
 def dump_documented(values: dict[str, Any], docs: dict[str, str]) -> str:

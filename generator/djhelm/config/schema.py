@@ -159,7 +159,8 @@ def _fill(schema: dict[str, Any], value: Any) -> Any:
             result[key] = _fill(sub, result[key])
         elif "default" in sub:
             result[key] = sub["default"]
-        elif sub.get("type") == "object" and _has_defaults(sub):
+        elif sub.get("type") == "object" and not sub.get("required") and _has_defaults(sub):
+            # Only option groups (web.autoscaling, migrations, ...); never a reference that needs user values.
             result[key] = _fill(sub, {})
     return result
 

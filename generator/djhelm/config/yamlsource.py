@@ -73,8 +73,23 @@ def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap]:
         ) from None
 
 
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
+
+
 def _build(node: yaml.Node, path: Path, source: SourceMap, filename: str) -> Any:
     source.lines.setdefault(path, node.start_mark.line + 1)
+    if node.tag not in _PLAIN_TAGS:
+        raise ConfigError(
+            Problem(
+                filename,
+                f"unsupported YAML tag {node.tag}",
+                dotted(path),
+                node.start_mark.line + 1,
+                "remove the tag and write a plain value",
+            )
+        )
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:

@@ -1,0 +1,163 @@
+"""Bad djhelm.yaml: exit 2, `file:line: field: message` plus a fix, no traceback, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.chart.support import run_cli
+
+VALID = textwrap.dedent(
+    """\
+    name: shop
+    image:
+      repository: ghcr.io/acme/shop
+      tag: "1.0"
+    django:
+      settingsModule: shop.settings
+    web:
+      application: shop.wsgi:application
+      port: 8000
+    database:
+      url: {secretName: shop-db, key: url}
+    """
+)
+
+
+def _render_bad(tmp_path: Path, text: str | bytes) -> tuple[str, Path]:
+    config = tmp_path / "djhelm.yaml"
+    if isinstance(text, bytes):
+        config.write_bytes(text)
+    else:
+        config.write_text(text, encoding="utf-8")
+    output = tmp_path / "out" / "chart"
+    result = run_cli("render", str(config), "--output", str(output))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists(), "nothing may be written for a bad config"
+    assert not list(tmp_path.glob(".*")), "no temporary directories left behind"
+    return result.stderr, config
+
+
+def test_valid_base_renders(tmp_path: Path) -> None:
+    (tmp_path / "djhelm.yaml").write_text(VALID)
+    result = run_cli("render", str(tmp_path / "djhelm.yaml"), "--output", str(tmp_path / "chart"))
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            VALID.replace("  port: 8000", "  port: abc"),
+            [":9: web.port: 'abc' is not of type 'integer'", "fix:"],
+        ),
+        (
+            VALID.replace("  port: 8000", "  prot: 8000"),
+            [":9: web.prot: unknown key 'prot'", "did you mean 'port'?"],
+        ),
+        (
+            VALID + "migratons: {strategy: hook}\n",
+            [":12: migratons: unknown key", "did you mean 'migrations'?"],
+        ),
+        (
+            VALID.replace("database:\n  url: {secretName: shop-db, key: url}\n", ""),
+            [":1: missing required key 'database'", "fix: add 'database:'"],
+        ),
+        (
+            VALID.replace("{secretName: shop-db, key: url}", "{secretName: shop-db}"),
+            [":11: database.url: missing required key 'key'"],
+        ),
+        (VALID + "x: !!binary aGk=\n", [":12: x: unsupported YAML tag"]),
+        (
+            VALID + "migrations: {strategy: hok}\n",
+            [":12: migrations.strategy: 'hok' is not one of", "did you mean 'hook'?"],
+        ),
+        (
+            VALID.replace("name: shop", "name: Shop_App"),
+            [":1: name: 'Shop_App' is not valid here", "DNS-1123"],
+        ),
+        (VALID + "name: other\n", [":12: name: duplicate key 'name' (first at line 1)"]),
+        (VALID.replace("  port: 8000", "  port: [8000"), [":10: malformed YAML"]),
+        (VALID.replace("  port: 8000", "\tport: 8000"), [":9: malformed YAML"]),
+        ("", [": the file must be a YAML mapping"]),
+        ("- a\n- b\n", [":1: the file must be a YAML mapping"]),
+        ("a: &x [*x]\n", ["recursive alias"]),
+        (VALID + "---\nname: x\n", [":12: malformed YAML", "single document"]),
+        (
+            VALID + "env: {SECRET_KEY: hunter2}\n",
+            [":12: env.SECRET_KEY: SECRET_KEY looks like a secret", "secretEnv"],
+        ),
+        (VALID + "env:\n  STRIPE_API_KEY: sk_live_x\n", [":13: env.STRIPE_API_KEY", "secretEnv"]),
+        (VALID + "env:\n  SMTP_PASSWORD: x\n", [":13: env.SMTP_PASSWORD", "move it to secretEnv"]),
+        (VALID + "env:\n  GITHUB_TOKEN: x\n", [":13: env.GITHUB_TOKEN", "secretEnv"]),
+        (
+            VALID + "env:\n  DATABASE_URL: postgres://u:p@db/x\n",
+            [":13: env.DATABASE_URL: DATABASE_URL is set by the chart"],
+        ),
+        (
+            VALID + "env:\n  CACHE: redis://user:s3cret@cache:6379/0\n",
+            [":13: env.CACHE: this value is a URL with a password"],
+        ),
+        (VALID + "env:\n  DEBUG: false\n", [":13: env.DEBUG: False is not of type 'string'", "quote it"]),
+        (
+            VALID + "secretEnv:\n  SECRET_KEY: hunter2\n",
+            [":13: secretEnv.SECRET_KEY: 'hunter2' is not of type 'object'"],
+        ),
+        (
+            VALID + "processes:\n  beat: {kind: celery-beat, app: shop.celery:app, replicas: 2}\n",
+            [":13: processes.beat.replicas: celery beat must run exactly once"],
+        ),
+        (
+            VALID + "processes:\n  Bad_Name: {kind: celery-worker, app: shop.celery:app}\n",
+            [":13: processes.Bad_Name: invalid name 'Bad_Name'"],
+        ),
+        (VALID + "ingress: {enabled: true}\n", [":12: ingress: ingress is enabled but has no host"]),
+        (VALID + "x: !!python/object/apply:os.system [echo]\n", [":12: x: unsupported YAML tag"]),
+    ],
+    ids=lambda value: value[0][:30] if isinstance(value, list) else None,
+)
+def test_bad_config(tmp_path: Path, text: str, expected: list[str]) -> None:
+    stderr, config = _render_bad(tmp_path, text)
+    assert stderr.startswith(f"error: {config}"), stderr
+    for fragment in expected:
+        assert fragment in stderr, stderr
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    text = VALID.replace("  port: 8000", "  port: abc\n  prot: 1").replace("name: shop", "name: BAD")
+    stderr, _ = _render_bad(tmp_path, text)
+    assert ":1: name:" in stderr and ":9: web.port:" in stderr and ":10: web.prot:" in stderr
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    stderr, _ = _render_bad(tmp_path, b"name: \xff\xfe\n")
+    assert "not UTF-8" in stderr and "fix:" in stderr
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    result = run_cli("render", str(tmp_path / "nope.yaml"), "--output", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "nope.yaml: file not found" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
+    """Through the installed console script, as a user or CI runs it."""
+    config = tmp_path / "djhelm.yaml"
+    config.write_text(VALID.replace("  port: 8000", "  port: abc"))
+    djhelm = str(Path(sys.executable).parent / "djhelm")
+    proc = subprocess.run(
+        [djhelm, "render", str(config), "--output", str(tmp_path / "c")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: {config}:9: web.port: 'abc' is not of type 'integer'")
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert not (tmp_path / "c").exists()

@@ -1,0 +1,133 @@
+"""Template syntax, quotes, newlines and unicode in every string field of djhelm.yaml.
+
+Each field must either be rejected with a located error, or reach the rendered manifests unchanged:
+Helm must never evaluate a user's `{{ ... }}`, and YAML quoting must survive quotes and newlines.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.chart.support import helm_template, manifests, run_cli
+
+pytestmark = pytest.mark.helm
+
+HOSTILE = 'x {{ .Values.x }} {{- fail "boom" }} it\'s "quoted" \\ back\nnew line ünïcødé ✓ 🚀 $(SECRET_KEY)'
+# Shaped like a URL path (starts with '/', no spaces) so path fields cannot reject it for its shape alone.
+HOSTILE_PATH = '/{{.Values.x}}/{{-fail"x"}}/\'q\'/"dq"/ü'
+
+BASE: dict[str, Any] = {
+    "name": "shop",
+    "description": "d",
+    "chartVersion": "0.1.0",
+    "image": {
+        "repository": "ghcr.io/acme/shop",
+        "tag": "1.0",
+        "pullPolicy": "IfNotPresent",
+        "pullSecrets": ["regcred"],
+    },
+    "django": {"settingsModule": "shop.settings", "projectDir": ".", "workingDir": "/app"},
+    "web": {
+        "server": "gunicorn",
+        "application": "shop.wsgi:application",
+        "readinessPath": "/ready",
+        "livenessPath": "/live",
+        "startupPath": "/start",
+    },
+    "ingress": {
+        "enabled": True,
+        "className": "nginx",
+        "host": "shop.example.com",
+        "path": "/",
+        "tlsSecretName": "tls",
+        "annotations": {"example.com/note": "n"},
+    },
+    "httpRoute": {
+        "enabled": True,
+        "gatewayName": "main",
+        "gatewayNamespace": "gw",
+        "sectionName": "https",
+        "hostnames": ["shop.example.com"],
+        "path": "/",
+    },
+    "env": {"GREETING": "hello"},
+    "secretEnv": {"SECRET_KEY": {"secretName": "shop-django", "key": "secret-key"}},
+    "database": {
+        "url": {"secretName": "shop-db", "key": "url"},
+        "migrationUrl": {"secretName": "shop-db", "key": "direct"},
+        "replicas": [{"name": "replica1", "secretName": "shop-db", "key": "replica1"}],
+    },
+    "migrations": {"strategy": "hook", "lockTimeout": "5s", "statementTimeout": "5min"},
+    "processes": {"worker": {"kind": "celery-worker", "app": "shop.celery:app", "queues": ["default"]}},
+}
+
+
+def _string_fields(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _string_fields(item, (*path, key))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _string_fields(item, (*path, index))]
+    return [path] if isinstance(value, str) else []
+
+
+FIELDS = _string_fields(BASE)
+
+
+def _with(path: tuple[Any, ...], value: str) -> dict[str, Any]:
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    target = data
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return data
+
+
+def _strings_in(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in (str(key), *_strings_in(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings_in(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_every_string_field_is_covered() -> None:
+    assert len(FIELDS) >= 35
+    assert ("env", "GREETING") in FIELDS and ("database", "replicas", 0, "key") in FIELDS
+
+
+@pytest.mark.parametrize("hostile", [HOSTILE, HOSTILE_PATH], ids=["text", "path"])
+@pytest.mark.parametrize("field", FIELDS, ids=lambda p: ".".join(map(str, p)))
+def test_hostile_string(helm3: str, tmp_path: Path, field: tuple[Any, ...], hostile: str) -> None:
+    config = tmp_path / "djhelm.yaml"
+    config.write_text(yaml.safe_dump(_with(field, hostile), allow_unicode=True), encoding="utf-8")
+    chart = tmp_path / "chart"
+    result = run_cli("render", str(config), "--output", str(chart))
+    dotted = ".".join(str(p) for p in field).replace(".0", "[0]")
+    if result.exit_code != 0:
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.stderr
+        assert f"{config}:" in result.stderr and dotted in result.stderr, result.stderr
+        assert "fix:" in result.stderr
+        assert not chart.exists()
+        return
+    # Accepted: Helm must treat it as data and reproduce it byte for byte.
+    values = yaml.safe_load((chart / "values.yaml").read_text(encoding="utf-8"))
+    assert (
+        hostile in _strings_in(values)
+        or field[0] in ("description", "chartVersion")
+        or field == ("django", "projectDir")
+    ), "accepted but dropped from values"
+    rendered = helm_template(helm3, chart)
+    if field == ("description",):
+        shown = subprocess.run(
+            [helm3, "show", "chart", str(chart)], capture_output=True, text=True, check=True
+        )
+        assert yaml.safe_load(shown.stdout)["description"] == hostile
+    elif field != ("django", "projectDir"):  # projectDir is read by djhelm only, never rendered
+        found = [s for doc in manifests(rendered) for s in _strings_in(doc) if hostile in s]
+        assert found, f"{dotted}: the value does not appear literally in the rendered manifests"
