@@ -8,9 +8,10 @@ oldest commit it has not applied) has two upper bounds, and the smaller one is u
 commit it has applied (``pg_last_xact_replay_timestamp()``; large after an idle period), and the time since
 an earlier check found it caught up (everything missing was committed after that check). So an idle primary
 never makes a replica look late, and a replica whose replay stalls is caught within max_lag + check_seconds.
-When the primary cannot be asked, ``pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()`` counts as
-caught up (a replica whose WAL receiver is disconnected can look current this way; the primary sample is the
-normal path).
+A replica that is reachable but cannot report replay progress (some managed flavours) is used unchecked,
+with a warning in the log. When the primary cannot be asked,
+``pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()`` counts as caught up (a replica whose WAL receiver
+is disconnected can look current this way; the primary sample is the normal path).
 
 A replica that cannot be reached, or lags too far, is skipped for ``cooloff_seconds``; a healthy one is
 re-checked at most every ``check_seconds``. The state is per process and thread-safe; the probe itself runs on
@@ -28,7 +29,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, NotSupportedError, ProgrammingError, connections
 
 logger = logging.getLogger("djhelm.replicas")
 
@@ -78,9 +79,16 @@ def _measure_lag(alias: str, primary: str) -> float:
                 primary_lsn = cursor.fetchone()[0]
         except DatabaseError as exc:
             logger.info("replica check: primary %s did not report its WAL position (%s)", primary, exc)
-        with replica.cursor() as cursor:
-            cursor.execute(_REPLICA_SQL, [primary_lsn, primary_lsn])
-            in_recovery, has_primary_lsn, received_all_replayed, age = cursor.fetchone()
+        try:
+            with replica.cursor() as cursor:
+                cursor.execute(_REPLICA_SQL, [primary_lsn, primary_lsn])
+                in_recovery, has_primary_lsn, received_all_replayed, age = cursor.fetchone()
+        except (ProgrammingError, NotSupportedError) as exc:
+            # reachable, but this server cannot report replay progress (some managed PostgreSQL flavours):
+            # keep it in rotation on reachability alone rather than silently never using it
+            logger.warning("replica %s cannot report its replication lag (%s); lag is not checked",
+                           alias, exc)
+            return 0.0
     if not in_recovery or has_primary_lsn:
         return 0.0
     if primary_lsn is None and received_all_replayed:
