@@ -16,6 +16,7 @@ from tests.runtime.harness import (
     events,
     indexes,
     migration_events,
+    query,
     record,
     tables,
 )
@@ -45,6 +46,9 @@ def test_first_install_runs_contrib_and_own_expand_migrations_in_pre(
     pre = v2.manage("migrate_phase", "pre", check=True)
     assert applied(v2.database_url) == ["0001_initial", *V2_PRE]
     assert {"shop_product", "shop_note", "auth_permission"} <= tables(v2.database_url)
+    # post_migrate ran: content types and permissions of the new models exist before new code serves
+    assert query(v2.database_url, "SELECT count(*) FROM auth_permission p JOIN django_content_type c "
+                                  "ON c.id = p.content_type_id WHERE c.app_label = 'shop'") == [(8,)]
     logged = migration_events(pre.stdout)
     assert logged["shop.0004_product_name_idx"]["phase"] == "pre"
     assert all(e["outcome"] == "applied" and e["retries"] == 0 for e in logged.values())
