@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from djhelm.cli import app
 from djhelm.config import load_config, parse_config
 
 
@@ -119,23 +121,40 @@ def test_startproject(run_init: Callable[..., Any], tmp_path: Path) -> None:
     assert "check: SECRET_KEY is written in the code" in result.output
 
 
-# djhelm.config.schema.with_defaults (the chart generator's) fills an absent database.migrationUrl with
-# {optional: false}, and render then fails on the missing secretName. init leaves migrationUrl out unless
-# the settings read DATABASE_MIGRATION_URL, so this fails until that is fixed there.
-@pytest.mark.xfail(raises=KeyError, strict=False, reason="config defaults fill an absent migrationUrl")
-@pytest.mark.parametrize("name", ["shop", "events"])
+@pytest.mark.parametrize("name", ["shop", "events", "startproject"])
 def test_render_accepts_init_output(name: str, run_init: Callable[..., Any],
                                     example_copy: Callable[[str], Path], tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from djhelm.cli import app
-
-    if "render" not in {command.name for command in app.registered_commands}:
-        pytest.skip("djhelm render is not implemented yet")
-    project = example_copy(name)
+    if name == "startproject":
+        project = tmp_path / "site"
+        project.mkdir()
+        subprocess.run([sys.executable, "-m", "django", "startproject", "mysite", str(project)], check=True)
+    else:
+        project = example_copy(name)
     _init(run_init, project)
     out = tmp_path / "chart"
     result = CliRunner().invoke(app, ["render", str(project / "djhelm.yaml"), "--output", str(out)],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert (out / "Chart.yaml").is_file()
+
+
+@pytest.mark.helm
+def test_helm_accepts_the_chart_of_a_fresh_startproject(run_init: Callable[..., Any], tmp_path: Path,
+                                                        helm: str) -> None:
+    project = tmp_path / "site"
+    project.mkdir()
+    subprocess.run([sys.executable, "-m", "django", "startproject", "mysite", str(project)], check=True)
+    _init(run_init, project)
+    chart = tmp_path / "chart"
+    result = CliRunner().invoke(app, ["render", str(project / "djhelm.yaml"), "--output", str(chart)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lint = subprocess.run([helm, "lint", str(chart)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    rendered = subprocess.run([helm, "template", "mysite", str(chart)], capture_output=True, text=True)
+    assert rendered.returncode == 0, rendered.stderr
+    documents = [doc for doc in yaml.safe_load_all(rendered.stdout) if doc]
+    deployments = [d for d in documents if d["kind"] == "Deployment"]
+    deployment = next(d for d in deployments if d["metadata"]["name"].endswith("web"))
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert "mysite.wsgi:application" in " ".join(container.get("command", []) + container.get("args", []))
