@@ -1,0 +1,49 @@
+"""SeparateDatabaseAndState: only ``database_operations`` reach the database, so only they are judged.
+
+Each inner database operation is judged by the rules for its own class, on a model state where the
+preceding inner operations have been replayed. state_operations never emit SQL (the framework's
+sqlfree check gives a migration of state-only changes the effect "any").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from django.db import migrations
+
+from djhelm.safety.context import OperationContext
+from djhelm.safety.model import Finding
+from djhelm.safety.registry import rule
+
+IDS = {
+    "separate-database-and-state-replay": "A database operation inside SeparateDatabaseAndState "
+                                          "cannot be replayed on the model state.",
+}
+
+
+@rule(migrations.SeparateDatabaseAndState, ids=IDS)
+def check_separate_database_and_state(ctx: OperationContext) -> Iterator[Finding]:
+    from djhelm.safety.classify import _model_keys, _snapshot, judge_operation
+
+    operations = list(ctx.operation.database_operations)
+    if not operations:
+        return
+    # The outer state already holds the state_operations' result; the database side usually converges
+    # to the same models, so replaying the inner operations on a copy is a faithful approximation.
+    state = ctx.state.clone()
+    for inner in operations:
+        key_before, key_after = _model_keys(ctx.app_label, inner)
+        before = _snapshot(state.models.get(key_before)) if key_before else None
+        try:
+            inner.state_forwards(ctx.app_label, state)
+        except Exception as error:  # the state side already has (or lacks) it: judge with what we have
+            yield ctx.finding(
+                "separate-database-and-state-replay", "info",
+                f"{type(inner).__name__} could not be replayed on the model state ({type(error).__name__}: "
+                f"{error}); judged against the state after state_operations.")
+        after = state.models.get(key_after) if key_after else None
+        child = dataclasses.replace(
+            ctx, operation=inner, state=state, model_key=key_after,
+            model_before=before if before is not None else _snapshot(after), model_after=after)
+        yield from judge_operation(child).findings
