@@ -54,7 +54,7 @@ def render_chart(config: Config, config_label: str = "djhelm.yaml") -> dict[str,
             files[relative.removesuffix(".j2")] = text.encode("utf-8")
         else:
             files[relative] = source.read_bytes()
-    header = VALUES_HEADER.format(name=config.name, config=config_label)
+    header = VALUES_HEADER.format(name=config.name, config=_markdown_cell(config_label))
     files["values.yaml"] = (header + dump_documented(values, VALUE_DOCS)).encode("utf-8")
     return dict(sorted(files.items()))
 
