@@ -66,7 +66,9 @@ def _env_entries(project: DjangoProject, name: str) -> tuple[list[Entry], list[E
             continue
         if is_secret(read.name, read.default):
             note = _where(read) + (
-                "" if read.default is None else "; the code has a default, the chart uses this"
+                ""
+                if read.default is None
+                else "; the chart always sets it (the default in the code is not used)"
             )
             secret.append(
                 Entry(
