@@ -65,3 +65,12 @@ def check(
         typer.echo(output, nl=False)
     if any(v.phase == "blocked" for v in verdicts):
         raise typer.Exit(BLOCKED)
+
+
+@app.command("rules")
+def rules() -> None:
+    """List every rule id the checker can report, with a one-line description."""
+    from djhelm.safety.registry import all_rule_ids
+
+    for rule_id, text in all_rule_ids().items():
+        typer.echo(f"{rule_id:32} {text}")
