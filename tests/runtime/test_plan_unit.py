@@ -92,6 +92,8 @@ def test_environment_overrides_settings_and_bad_values_name_their_source() -> No
         load_config(None, {"DJHELM_STATEMENT_TIMEOUT": "soon"})
     with pytest.raises(ConfigError, match=r"DJHELM_MIGRATIONS\['LOCK_TIMOUT'\]: unknown key"):
         load_config({"LOCK_TIMOUT": "1s"}, {})
+    with pytest.raises(ConfigError, match="expected a dict"):
+        load_config(["LOCK_TIMEOUT"], {})  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="THIRD_PARTY"):
         load_config({"THIRD_PARTY": "trust"}, {})
 

@@ -79,6 +79,10 @@ def load_config(
 ) -> GuardConfig:
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    if settings_value is not None and not isinstance(settings_value, Mapping):
+        kind = type(settings_value).__name__
+        raise ConfigError(f"settings.DJHELM_MIGRATIONS: expected a dict, got {kind}; "
+                          'write e.g. DJHELM_MIGRATIONS = {"LOCK_TIMEOUT": "5s"}')
     for key, value in (settings_value or {}).items():
         if key not in _KEYS:
             known = ", ".join(sorted(_KEYS))

@@ -133,7 +133,9 @@ def build_plan(
                         f"{label(key)} (pre) depends on {label(root)} (post), which was ready before this "
                         "run: the contract phase of an earlier release never ran. Run "
                         "`manage.py migrate_phase post` "
-                        "with the code of the release that is deployed now, then deploy this one again."
+                        "with the code of the release that is deployed now, then deploy this one again. (If "
+                        f"{label(root)} is this release's own, reorder: an expand migration must not depend "
+                        "on a contract one.)"
                     )
             later[key] = root
         else:
