@@ -177,3 +177,15 @@ def test_unknown_format(tmp_path: Path) -> None:
     write_project(tmp_path, {"shop": SHOP})
     result = run_check(tmp_path, fmt="yaml")
     assert result.returncode == 2 and "unknown format" in result.stderr
+
+
+def test_rules_command_lists_every_rule_id() -> None:
+    from typer.testing import CliRunner
+
+    from djhelm.cli import app
+
+    result = CliRunner().invoke(app, ["migrations", "rules"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    ids = [line.split()[0] for line in result.output.splitlines()]
+    assert {"add-field-not-null-default", "rename-field", "alter-field-type", "mixed-phases"} <= set(ids)
+    assert ids == sorted(ids)

@@ -115,5 +115,10 @@ def check_add_field(ctx: OperationContext) -> Iterator[Finding]:
 
 def _with_db_default(source: str, field: object) -> str:
     default = getattr(field, "default", None)
-    shown = default() if callable(default) else default
-    return f"{source[:-1]}, db_default={shown!r})".replace("(, ", "(")
+    if callable(default):
+        # A callable default has no single value: name the database-side equivalent when there is one.
+        name = getattr(default, "__name__", "")
+        shown = "django.db.models.functions.Now()" if name == "now" else "<a constant or expression>"
+    else:
+        shown = repr(default)
+    return f"{source[:-1]}, db_default={shown})".replace("(, ", "(")
