@@ -74,3 +74,25 @@ def test_refuses_to_replace_a_foreign_directory(tmp_path: Path) -> None:
     assert (foreign / "notes.txt").read_text() == "precious\n"
     assert run_cli("render", str(example_config("shop")), "--output", str(foreign), "--force").exit_code == 0
     assert not (foreign / "notes.txt").exists()
+
+
+def test_failed_write_leaves_the_old_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk error halfway (simulated: a real full disk cannot be arranged in a test) changes nothing."""
+    chart = render(example_config("shop"), tmp_path / "shop")
+    before = {p.relative_to(chart): p.read_bytes() for p in chart.rglob("*") if p.is_file()}
+    real_write = Path.write_bytes
+    calls = iter(range(1000))
+
+    def failing_write(self: Path, data: bytes) -> int:  # type: ignore[override]
+        if next(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    result = run_cli("render", str(example_config("events")), "--output", str(chart))
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert "cannot write the chart: No space left on device" in result.stderr
+    after = {p.relative_to(chart): p.read_bytes() for p in chart.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shop"], "no staging directory left behind"

@@ -29,9 +29,10 @@ def write_chart(files: dict[str, bytes], output: Path, force: bool = False) -> N
             f"{output}: not empty and not a djhelm chart (no '{GENERATED_MARK.decode()}' in Chart.yaml)\n"
             "  fix: pick an empty --output directory, or pass --force to replace its contents"
         )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    staging: Path | None = None
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
         for relative, content in files.items():
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -39,8 +40,16 @@ def write_chart(files: dict[str, bytes], output: Path, force: bool = False) -> N
             target.chmod(0o644)
         staging.chmod(0o755)
         _swap(staging, output)
+    except OSError as error:
+        raise InputError(
+            Problem(
+                str(output),
+                f"cannot write the chart: {error.strerror or error}",
+                fix="check free space and permissions; the previous contents were left untouched",
+            )
+        ) from None
     finally:
-        if staging.exists():
+        if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 
