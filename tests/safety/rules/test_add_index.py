@@ -18,7 +18,8 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["migrations.AddIndex('item', models.Index(models.F('rank').desc(), name='item_rank_desc'))"], ""),
     "idx_concurrent": ([f"pg.AddIndexConcurrently('item', {INDEX})"], "atomic = False"),
     "idx_concurrent_atomic": ([f"pg.AddIndexConcurrently('item', {INDEX})"], ""),
-    "rename_index": (["migrations.RenameIndex('item', new_name='item_rank_ix', old_name='item_rank_idx')"], ""),
+    "rename_index": (
+        ["migrations.RenameIndex('item', new_name='item_rank_ix', old_name='item_rank_idx')"], ""),
     "index_together_add": (["migrations.AlterIndexTogether('item', {('name', 'rank')})"], ""),
 }
 # Cases whose 0001 already has the index (created in 0001 with the table: exempt there).
@@ -91,7 +92,8 @@ def test_index_on_a_table_created_in_the_same_migration_is_exempt(result: CheckR
 
 def test_add_index_fix_is_a_concurrent_build(result: CheckRun) -> None:
     (finding,) = result.verdict("add_index", "0002_change")["findings"]
-    assert "AddIndexConcurrently('item', models.Index(fields=['rank'], name='item_rank_idx'))" in finding["fix"]
+    expected = "AddIndexConcurrently('item', models.Index(fields=['rank'], name='item_rank_idx'))"
+    assert expected in finding["fix"]
     assert "atomic = False" in finding["fix"]
     assert "SHARE lock" in finding["message"] and "item_item" not in finding["message"]
     assert finding["severity"] == "warning"

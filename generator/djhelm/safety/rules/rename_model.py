@@ -42,7 +42,8 @@ def check_rename_model(ctx: OperationContext) -> Iterator[Finding]:
 def check_alter_model_table(ctx: OperationContext) -> Iterator[Finding]:
     if ctx.model_is_new:
         return
-    old, new = ctx.table_name("before"), ctx.table_name("after")
+    old = ctx.table_name("before") or f"{ctx.app_label}_{ctx.operation.name_lower}"
+    new = ctx.operation.table or f"{ctx.app_label}_{ctx.operation.name_lower}"
     yield ctx.finding(
         "alter-model-table", "error",
         f"AlterModelTable renames table {old} to {new}: the old code queries the old name, the new code "
