@@ -24,6 +24,8 @@ from djhelm.runtime.replica_options import ReplicaOptions, load
 def weighted_order(weights: Mapping[str, int], rng: random.Random) -> list[str]:
     """Replica aliases with weight > 0, in a random order where heavier replicas tend to come first."""
     remaining = {alias: weight for alias, weight in sorted(weights.items()) if weight > 0}
+    if len(remaining) <= 1:
+        return list(remaining)
     order: list[str] = []
     while remaining:
         aliases = list(remaining)
