@@ -40,6 +40,10 @@ def test_first_install_runs_contrib_and_own_expand_migrations_in_pre(
     assert plan["post"] == shop(V2_POST)
     assert plan["errors"] == [] and plan["refused"] == []
 
+    text = v2.manage("migrate_phase", "plan", check=True).stdout
+    assert "pre (expand, before the rollout):\n  contenttypes.0001_initial  [pre] third-party app" in text
+    assert "post (contract, after it):\n  shop.0005_remove_product_legacy_code  [post]" in text
+
     waited = v2.manage("migrate_phase", "wait", "--timeout", "0.5", "--interval", "0.1")
     assert waited.returncode == 1 and "shop.0001_initial" in waited.stderr, waited.stderr
 
