@@ -1,0 +1,104 @@
+"""The pure core: manifests in, Report out. No files, no processes, no printing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from djhelm.errors import InputError, Problem
+from djhelm.validation.loader import LoadResult, parse_manifests
+from djhelm.validation.model import Finding, ObjectResult, Report
+from djhelm.validation.rules import RuleContext, all_rules
+from djhelm.validation.schema_check import check_schema
+from djhelm.validation.schemas import normalize_version, schema_set, supported_versions
+
+
+@dataclass(frozen=True)
+class Source:
+    """One YAML stream: its text, the name findings use for it, and whether it is `helm template` output."""
+
+    text: str
+    name: str
+    helm_output: bool = False
+
+
+def resolve_versions(requested: Sequence[str]) -> tuple[str, ...]:
+    """Normalise '1.30', 'v1.30.2'... to minor versions, sorted, deduplicated; InputError when unsupported."""
+    supported = supported_versions()
+    result: set[str] = set()
+    problems = []
+    for text in requested:
+        version = normalize_version(text)
+        if version is None or version not in supported:
+            problems.append(
+                Problem(
+                    "--kube-version",
+                    f"unsupported Kubernetes version {text!r}",
+                    fix=f"use one of {supported[0]} .. {supported[-1]}",
+                )
+            )
+        else:
+            result.add(version)
+    if problems:
+        raise InputError(problems)
+    return tuple(sorted(result, key=lambda v: tuple(int(x) for x in v.split("."))))
+
+
+def validate_documents(
+    sources: Sequence[Source],
+    kube_versions: Sequence[str],
+    *,
+    strict_kinds: bool = False,
+    rules: bool = True,
+    label: str = "",
+) -> Report:
+    """Validate the same manifests on every version in ``kube_versions``."""
+    versions = resolve_versions(kube_versions)
+    return validate_per_version(
+        {v: sources for v in versions}, strict_kinds=strict_kinds, rules=rules, label=label
+    )
+
+
+def validate_per_version(
+    sources_by_version: Mapping[str, Sequence[Source]],
+    *,
+    strict_kinds: bool = False,
+    rules: bool = True,
+    label: str = "",
+) -> Report:
+    """Validate possibly different manifests per version (a chart renders per --kube-version).
+
+    Raises InputError when a stream is not YAML or a version is unsupported.
+    """
+    versions = resolve_versions(list(sources_by_version))
+    report = Report(source=label, kube_versions=versions)
+    parsed: dict[tuple[str, str, bool], LoadResult] = {}
+    seen_load_findings: set[Finding] = set()
+    for version in versions:
+        loads = []
+        for source in sources_by_version[version]:
+            key = (source.name, source.text, source.helm_output)
+            if key not in parsed:
+                parsed[key] = parse_manifests(source.text, source.name, helm_sources=source.helm_output)
+            loads.append(parsed[key])
+        objects = [obj for load in loads for obj in load.objects]
+        for load in loads:
+            for finding in load.findings:
+                if finding not in seen_load_findings:
+                    seen_load_findings.add(finding)
+                    report.findings.append(finding)
+        schemas = schema_set(version)
+        for obj in objects:
+            status, findings = check_schema(obj, schemas, strict_kinds)
+            report.findings.extend(findings)
+            report.objects.append(
+                ObjectResult(
+                    version, obj.api_version, obj.kind, obj.name, obj.namespace, obj.location, status
+                )
+            )
+        if rules:
+            context = RuleContext([o for o in objects if o.kind], version)
+            for rule in all_rules():
+                report.findings.extend(rule.check(context))
+    report.sort()
+    return report

@@ -1,0 +1,48 @@
+"""Read manifests from a file, a directory of *.yaml/*.yml (sorted), or stdin. Errors exit with code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from djhelm.errors import InputError, Problem
+from djhelm.validation.core import Source
+
+STDIN = "-"
+
+
+def is_chart(path: Path) -> bool:
+    return path.is_dir() and (path / "Chart.yaml").is_file()
+
+
+def read_manifests(path: str, stdin: TextIO | None = None) -> list[Source]:
+    if path == STDIN:
+        if stdin is None:
+            raise InputError(Problem("-", "no standard input to read"))
+        return [Source(stdin.read(), "<stdin>")]
+    target = Path(path)
+    if target.is_file():
+        return [_read(target, path)]
+    if target.is_dir():
+        files = sorted(p for p in target.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
+        if not files:
+            raise InputError(
+                Problem(
+                    path,
+                    "directory holds no *.yaml or *.yml files",
+                    fix="pass a chart directory (with Chart.yaml), a manifest file, a folder of them, or -",
+                )
+            )
+        return [_read(f, str(f)) for f in files]
+    raise InputError(Problem(path, "no such file or directory", fix="pass an existing file, directory or -"))
+
+
+def _read(path: Path, name: str) -> Source:
+    try:
+        return Source(path.read_text(encoding="utf-8"), name)
+    except UnicodeDecodeError as error:
+        raise InputError(
+            Problem(name, f"not UTF-8 text ({error.reason})", fix="pass YAML manifests")
+        ) from None
+    except OSError as error:
+        raise InputError(Problem(name, f"cannot read: {error.strerror}")) from None

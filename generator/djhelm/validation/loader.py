@@ -1,0 +1,205 @@
+"""Read Kubernetes manifests from YAML text: duplicate keys, empty documents, kind: List, and field lines.
+
+PyYAML's C parser builds the node tree; construction stays in Python so duplicate keys can be caught with
+the line of both occurrences. Nodes are kept per document so a finding's field path can be turned into a
+line only when a finding needs it (most objects have none, so no line map is ever built for them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from djhelm.errors import InputError, Problem
+from djhelm.validation.model import Finding, Location, ManifestObject
+
+_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_HELM_SOURCE = re.compile(r"^# Source: (.+?)\s*$")
+
+
+class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
+    """A safe loader that records duplicate mapping keys instead of silently keeping the last one."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _value in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            key = (key_node.tag, key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                self.duplicates.append((key_node.value, line, seen[key]))
+            else:
+                seen[key] = line
+        result: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return result
+
+
+FieldPath = tuple[str | int, ...]
+
+
+def _line_finder(root: Node, prefix: FieldPath = ()) -> Callable[[FieldPath], int | None]:
+    """Return a function mapping a field path (relative to the object) to the line where it is written."""
+
+    def find(path: tuple[str | int, ...]) -> int | None:
+        node: Node = root
+        line = node.start_mark.line + 1
+        for step in (*prefix, *path):
+            if isinstance(node, MappingNode):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, ScalarNode) and key_node.value == str(step):
+                        line = key_node.start_mark.line + 1
+                        node = value_node
+                        break
+                else:
+                    return line
+            elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+                node = node.value[step]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+    return find
+
+
+@dataclass
+class LoadResult:
+    objects: list[ManifestObject] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    documents: int = 0
+
+
+def _relocate(
+    source_lines: list[tuple[int, str]], name: str
+) -> Callable[[int | None], tuple[str, int | None]]:
+    """For `helm template` output: name the template each line came from, counting lines within it."""
+
+    def where(line: int | None) -> tuple[str, int | None]:
+        if line is None or not source_lines:
+            return name, line
+        current: tuple[int, str] | None = None
+        for start, source in source_lines:
+            if start < line:
+                current = (start, source)
+            else:
+                break
+        if current is None:
+            return name, line
+        return current[1], line - current[0]
+
+    return where
+
+
+def parse_manifests(text: str, name: str, *, helm_sources: bool = False) -> LoadResult:
+    """Parse one YAML stream into objects. Raises InputError (exit 2) for YAML that does not parse.
+
+    With ``helm_sources`` the ``# Source: chart/templates/x.yaml`` comments Helm writes are used to name
+    the template of each finding; lines then count from that comment.
+    """
+    result = LoadResult()
+    source_lines: list[tuple[int, str]] = []
+    if helm_sources:
+        for number, raw in enumerate(text.splitlines(), start=1):
+            match = _HELM_SOURCE.match(raw)
+            if match:
+                source_lines.append((number, match.group(1)))
+    where = _relocate(source_lines, name)
+
+    loader = _StrictLoader(text)
+    try:
+        index = -1
+        while loader.check_node():
+            index += 1
+            node = loader.get_node()
+            before = len(loader.duplicates)
+            data = loader.construct_document(node) if node is not None else None
+            result.documents += 1
+            doc_line = node.start_mark.line + 1 if node is not None else None
+            for key, line, first in loader.duplicates[before:]:
+                file, rel = where(line)
+                _, first_rel = where(first)
+                result.findings.append(
+                    Finding(
+                        rule="K8S003",
+                        severity="error",
+                        message=f"duplicate key {key!r} (first at line {first_rel}); YAML keeps the last",
+                        fix="remove one of the two keys",
+                        location=Location(file, rel, index),
+                    )
+                )
+            if data is None or node is None:
+                continue
+            _add_document(result, data, node, index, doc_line, where)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        error_line: int | None = mark.line + 1 if mark is not None else None
+        file, rel = where(error_line)
+        problem = getattr(error, "problem", None) or str(error)
+        raise InputError(
+            Problem(file, f"YAML does not parse: {problem}", line=rel, fix="fix the YAML syntax")
+        ) from None
+    finally:
+        loader.dispose()
+    return result
+
+
+def _add_document(
+    result: LoadResult,
+    data: Any,
+    node: Node,
+    index: int,
+    doc_line: int | None,
+    where: Callable[[int | None], tuple[str, int | None]],
+) -> None:
+    file, line = where(doc_line)
+    location = Location(file, line, index)
+    if not isinstance(data, dict):
+        result.findings.append(
+            Finding(
+                rule="K8S004",
+                severity="error",
+                message=f"document is a {type(data).__name__}, not a Kubernetes object",
+                fix="each YAML document must be a mapping with apiVersion, kind and metadata",
+                location=location,
+            )
+        )
+        return
+    if data.get("kind") == "List" and isinstance(data.get("items"), list):
+        for item_index, item in enumerate(data["items"]):
+            item_file, item_rel = where(_line_finder(node, ("items", item_index))(()))
+            item_location = Location(item_file, item_rel, index, item_index)
+            if not isinstance(item, dict):
+                result.findings.append(
+                    Finding(
+                        rule="K8S004",
+                        severity="error",
+                        message=f"List item is a {type(item).__name__}, not a Kubernetes object",
+                        fix="each item of a kind: List must be a mapping with apiVersion and kind",
+                        location=item_location,
+                    )
+                )
+                continue
+            result.objects.append(
+                ManifestObject(
+                    item, item_location, line_of=_relative(_line_finder(node, ("items", item_index)), where)
+                )
+            )
+        return
+    result.objects.append(ManifestObject(data, location, line_of=_relative(_line_finder(node), where)))
+
+
+def _relative(
+    finder: Callable[[FieldPath], int | None], where: Callable[[int | None], tuple[str, int | None]]
+) -> Callable[[FieldPath], int | None]:
+    return lambda path: where(finder(path))[1]

@@ -1,0 +1,192 @@
+"""What rules need to know about workloads: which serve traffic, which migrate, which wait, which are hooks.
+
+The conventions come from the charts djhelm renders (see the team preamble) but every check also accepts
+hand-written charts: a migration Job is recognised by its label, its annotation or its command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from djhelm.validation.model import ManifestObject
+from djhelm.validation.rules.base import PodTemplate, RuleContext, command_words, dig, int_value, pod_template
+
+COMPONENT = "app.kubernetes.io/component"
+PHASE_ANNOTATION = "djhelm.dev/migration-phase"
+GRACE_ANNOTATION = "djhelm.dev/graceful-timeout-seconds"
+HOOK = "helm.sh/hook"
+HOOK_WEIGHT = "helm.sh/hook-weight"
+HOOK_DELETE = "helm.sh/hook-delete-policy"
+DEFAULT_GRACE_PERIOD = 30  # Kubernetes' default terminationGracePeriodSeconds
+GUNICORN_DEFAULT_GRACEFUL = 30  # gunicorn's --graceful-timeout default
+
+
+def serving_workloads(ctx: RuleContext) -> list[tuple[ManifestObject, PodTemplate]]:
+    """Deployments and StatefulSets that take traffic: a container port, or the web component label."""
+    result = []
+    for obj in ctx.of_kind("Deployment", "StatefulSet"):
+        template = pod_template(obj)
+        if template is not None and is_serving(obj, template):
+            result.append((obj, template))
+    return result
+
+
+def is_serving(obj: ManifestObject, template: PodTemplate) -> bool:
+    if obj.labels.get(COMPONENT) == "web" or template.labels.get(COMPONENT) == "web":
+        return True
+    return any(container.get("ports") for _, container in template.containers())
+
+
+def serving_containers(template: PodTemplate) -> list[tuple[int, dict[str, Any]]]:
+    """Containers that listen; when none declares a port (web label only), all of them."""
+    with_ports = [(i, c) for i, c in template.containers() if c.get("ports")]
+    return with_ports or list(template.containers())
+
+
+def replicas(obj: ManifestObject) -> int:
+    value = int_value(dig(obj.data, "spec", "replicas"))
+    return 1 if value is None else value
+
+
+@dataclass(frozen=True)
+class Hook:
+    events: frozenset[str]
+    weight: int
+    delete_policies: frozenset[str]
+
+
+def helm_hook(obj: ManifestObject) -> Hook | None:
+    raw = obj.annotations.get(HOOK)
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    events = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    weight = int_value(obj.annotations.get(HOOK_WEIGHT))
+    policies_raw = obj.annotations.get(HOOK_DELETE)
+    policies = (
+        frozenset(p.strip() for p in policies_raw.split(",") if p.strip())
+        if isinstance(policies_raw, str)
+        else frozenset({"before-hook-creation"})
+    )
+    return Hook(events, 0 if weight is None else weight, policies)
+
+
+def migration_phase(obj: ManifestObject) -> str | None:
+    """pre, post or all for a Job (or Pod) that runs Django migrations; None for anything else."""
+    if obj.kind not in ("Job", "Pod"):
+        return None
+    template = pod_template(obj)
+    command_phase = None
+    if template is not None:
+        for _, container in template.containers():
+            command_phase = command_phase or _phase_of_command(command_words(container))
+    annotated = obj.annotations.get(PHASE_ANNOTATION)
+    if template is not None and not isinstance(annotated, str):
+        annotated = template.annotations.get(PHASE_ANNOTATION)
+    if isinstance(annotated, str) and annotated in ("pre", "post", "all"):
+        return annotated
+    if command_phase:
+        return command_phase
+    if obj.labels.get(COMPONENT) == "migrations":
+        return "all"
+    return None
+
+
+def command_phase(obj: ManifestObject) -> str | None:
+    """The phase the Job's command runs, regardless of annotations."""
+    template = pod_template(obj)
+    if template is None:
+        return None
+    for _, container in template.containers():
+        phase = _phase_of_command(command_words(container))
+        if phase:
+            return phase
+    return None
+
+
+def _phase_of_command(words: list[str]) -> str | None:
+    if "migrate_phase" in words:
+        index = words.index("migrate_phase")
+        action = words[index + 1] if index + 1 < len(words) else ""
+        return action if action in ("pre", "post") else None
+    runs_django = "manage.py" in " ".join(words) or "django-admin" in words
+    if "migrate" in words and "--check" not in words and runs_django:
+        return "all"
+    return None
+
+
+@dataclass(frozen=True)
+class Waiter:
+    obj: ManifestObject
+    container_path: tuple[str | int, ...]
+    # "pre": waits only for the expand phase (migrate_phase wait); "all": every migration (migrate --check)
+    waits_for: str
+
+
+def waiters(ctx: RuleContext) -> list[Waiter]:
+    """Long-running workloads whose pods block until migrations are applied (init container)."""
+    result = []
+    for obj in ctx.of_kind("Deployment", "StatefulSet", "DaemonSet"):
+        template = pod_template(obj)
+        if template is None:
+            continue
+        for index, container in template.containers(init=True):
+            words = command_words(container)
+            if "migrate_phase" in words and "wait" in words:
+                waits_for = "pre"
+            elif ("migrate" in words and "--check" in words) or container.get(
+                "name"
+            ) == "wait-for-migrations":
+                waits_for = "all"
+            else:
+                continue
+            result.append(Waiter(obj, template.container_path(index, init=True), waits_for))
+    return result
+
+
+def prestop_seconds(container: dict[str, Any]) -> tuple[int | None, str]:
+    """(seconds, how) for the container's preStop: sleep action, exec sleep N, or (None, reason)."""
+    prestop = dig(container, "lifecycle", "preStop")
+    if not isinstance(prestop, dict):
+        return None, "missing"
+    sleep = prestop.get("sleep")
+    if isinstance(sleep, dict):
+        return int_value(sleep.get("seconds")), "sleep"
+    command = dig(prestop, "exec", "command")
+    if isinstance(command, list):
+        words = [w for item in command for w in str(item).replace(";", " ").replace("&&", " ").split()]
+        for position, word in enumerate(words):
+            if word.rsplit("/", 1)[-1] == "sleep" and position + 1 < len(words):
+                value = int_value(words[position + 1])
+                if value is not None:
+                    return value, "exec"
+        return None, "exec-unknown"
+    return None, "other"
+
+
+def graceful_timeout(template: PodTemplate, container: dict[str, Any]) -> tuple[int | None, str]:
+    """The server's drain time: annotation, gunicorn/uvicorn flags, or gunicorn's default; None if unknown."""
+    annotated = int_value(template.annotations.get(GRACE_ANNOTATION))
+    if annotated is None:
+        annotated = int_value(template.owner.annotations.get(GRACE_ANNOTATION))
+    if annotated is not None:
+        return annotated, f"annotation {GRACE_ANNOTATION}"
+    words = command_words(container)
+    for flag in ("--graceful-timeout", "--timeout-graceful-shutdown"):
+        for position, word in enumerate(words):
+            if word == flag and position + 1 < len(words):
+                value = int_value(words[position + 1])
+                if value is not None:
+                    return value, flag
+            if word.startswith(flag + "="):
+                value = int_value(word.split("=", 1)[1])
+                if value is not None:
+                    return value, flag
+    if any(w.rsplit("/", 1)[-1] == "gunicorn" for w in words):
+        return GUNICORN_DEFAULT_GRACEFUL, "gunicorn default"
+    return None, "unknown"
+
+
+def grace_period(template: PodTemplate) -> int:
+    value = int_value(template.spec.get("terminationGracePeriodSeconds"))
+    return DEFAULT_GRACE_PERIOD if value is None else value

@@ -1,0 +1,157 @@
+"""Zero-downtime rules for serving Deployments: ZD001-ZD004. Each breaks one thing in the good fixture."""
+
+from __future__ import annotations
+
+from djhelm.validation import all_rules
+from tests.validate.support import app, findings, obj, pod, run, web
+
+
+def test_rules_are_discovered_with_unique_ids_and_documentation() -> None:
+    rules = all_rules()
+    ids = [r.id for r in rules]
+    assert ids == sorted(set(ids))
+    assert {"ZD001", "ZD002", "ZD003", "ZD004"} <= set(ids)
+    assert all(r.title and r.why and r.severity in ("error", "warning", "info") for r in rules)
+
+
+def test_good_fixture_passes_every_rule() -> None:
+    report = run(app())
+    assert [f for f in report.findings if f.rule.startswith("ZD")] == []
+
+
+# ZD001 rolling update
+
+
+def test_zd001_max_unavailable_above_zero() -> None:
+    objects = app()
+    obj(objects, "Deployment", "shop-web")["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] = 1
+    [first, _second] = findings(run(objects), "ZD001", "error")
+    assert first.path == "spec.strategy.rollingUpdate.maxUnavailable"
+    assert "maxUnavailable: 0" in first.fix
+
+
+def test_zd001_max_surge_zero() -> None:
+    objects = app()
+    obj(objects, "Deployment", "shop-web")["spec"]["strategy"]["rollingUpdate"]["maxSurge"] = "0%"
+    assert [f.path for f in findings(run(objects), "ZD001", "error")] == [
+        "spec.strategy.rollingUpdate.maxSurge"
+    ] * 2
+
+
+def test_zd001_default_strategy_with_many_replicas() -> None:
+    objects = app()
+    deployment = obj(objects, "Deployment", "shop-web")
+    del deployment["spec"]["strategy"]
+    deployment["spec"]["replicas"] = 4  # 25% of 4 = 1 pod may go
+    assert len(findings(run(objects), "ZD001", "error")) == 2
+    deployment["spec"]["replicas"] = 2  # 25% of 2 rounds down to 0: still worth a warning
+    report = run(objects)
+    assert findings(report, "ZD001", "error") == []
+    assert len(findings(report, "ZD001", "warning")) == 2
+
+
+def test_zd001_recreate_on_web_is_an_error() -> None:
+    objects = app()
+    obj(objects, "Deployment", "shop-web")["spec"]["strategy"] = {"type": "Recreate"}
+    assert "Recreate" in findings(run(objects), "ZD001", "error")[0].message
+
+
+def test_zd001_recreate_is_fine_for_a_single_beat_but_not_for_many() -> None:
+    objects = app()
+    assert findings(run(objects), "ZD001") == []  # the fixture's beat uses Recreate with 1 replica
+    obj(objects, "Deployment", "shop-beat")["spec"]["replicas"] = 3
+    [warning, _] = findings(run(objects), "ZD001")
+    assert warning.severity == "warning" and warning.object_ref == "Deployment/shop-beat"
+
+
+# ZD002 probes
+
+
+def test_zd002_missing_readiness_probe() -> None:
+    objects = app()
+    del web(objects)["readinessProbe"]
+    [error, _] = findings(run(objects), "ZD002", "error")
+    assert "no readinessProbe" in error.message
+
+
+def test_zd002_liveness_same_as_readiness() -> None:
+    objects = app()
+    web(objects)["livenessProbe"] = {**web(objects)["readinessProbe"], "periodSeconds": 30}
+    [error, _] = findings(run(objects), "ZD002", "error")
+    assert error.path.endswith("livenessProbe")
+
+
+def test_zd002_ignores_workers_without_ports() -> None:
+    objects = app()
+    del pod(objects, "Deployment", "shop-beat")["containers"][0]["args"]
+    assert findings(run(objects), "ZD002") == []
+
+
+# ZD003 preStop
+
+
+def test_zd003_missing_prestop() -> None:
+    objects = app()
+    del web(objects)["lifecycle"]
+    assert len(findings(run(objects), "ZD003", "error")) == 2
+
+
+def test_zd003_sleep_longer_than_grace_period() -> None:
+    objects = app()
+    web(objects)["lifecycle"]["preStop"] = {"exec": {"command": ["/bin/sh", "-c", "sleep 45"]}}
+    [error, _] = findings(run(objects), "ZD003", "error")
+    assert "45s" in error.message and "40" in error.message
+
+
+def test_zd003_zero_sleep() -> None:
+    objects = app()
+    web(objects)["lifecycle"]["preStop"] = {"sleep": {"seconds": 0}}
+    assert len(findings(run(objects, ("1.37",)), "ZD003", "error")) == 1
+
+
+def test_zd003_sleep_action_passes_on_new_versions() -> None:
+    objects = app()
+    web(objects)["lifecycle"]["preStop"] = {"sleep": {"seconds": 10}}
+    assert findings(run(objects, ("1.30", "1.37")), "ZD003") == []
+
+
+def test_zd003_unreadable_prestop_is_info() -> None:
+    objects = app()
+    web(objects)["lifecycle"]["preStop"] = {"httpGet": {"path": "/drain", "port": "http"}}
+    assert [f.severity for f in findings(run(objects), "ZD003")] == ["info", "info"]
+
+
+# ZD004 grace period
+
+
+def test_zd004_grace_period_too_short_for_prestop_plus_drain() -> None:
+    objects = app()
+    pod(objects, "Deployment", "shop-web")["terminationGracePeriodSeconds"] = 30  # 10 + 25 > 30
+    [error, _] = findings(run(objects), "ZD004", "error")
+    assert "at least 35" in error.fix
+    assert error.path == "spec.template.spec.terminationGracePeriodSeconds"
+
+
+def test_zd004_reads_uvicorn_flag_when_no_annotation() -> None:
+    objects = app()
+    del obj(objects, "Deployment", "shop-web")["spec"]["template"]["metadata"]["annotations"]
+    web(objects)["args"] = ["uvicorn", "shop.asgi:application", "--timeout-graceful-shutdown=35"]
+    [error, _] = findings(run(objects), "ZD004", "error")
+    assert "--timeout-graceful-shutdown" in error.message
+
+
+def test_zd004_gunicorn_default_is_30_seconds() -> None:
+    objects = app()
+    del obj(objects, "Deployment", "shop-web")["spec"]["template"]["metadata"]["annotations"]
+    web(objects)["args"] = ["gunicorn", "shop.wsgi:application"]
+    assert findings(run(objects), "ZD004") == []  # 10 + 30 = 40: exactly enough
+    pod(objects, "Deployment", "shop-web")["terminationGracePeriodSeconds"] = 35
+    [error, _] = findings(run(objects), "ZD004", "error")
+    assert "gunicorn default" in error.message
+
+
+def test_zd004_unknown_server_is_info() -> None:
+    objects = app()
+    del obj(objects, "Deployment", "shop-web")["spec"]["template"]["metadata"]["annotations"]
+    web(objects)["args"] = ["./serve"]
+    assert [f.severity for f in findings(run(objects), "ZD004")] == ["info", "info"]
