@@ -1,0 +1,129 @@
+"""Proofs for the constraint rules: CHECK / FOREIGN KEY / UNIQUE validate or build under locks that stop
+traffic; NOT VALID + VALIDATE and CREATE UNIQUE INDEX CONCURRENTLY + USING INDEX do not.
+
+DDL comes from Django's schema editor (AddConstraint, AddConstraintNotValid, ValidateConstraint, AddField
+ForeignKey) or is the exact SQL a rule's fix recommends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from djhelm.safety.sql import judge_sql
+from tests.safety.postgres_proofs.locks import attempt, holding, in_progress, lock_modes, run
+
+pytestmark = pytest.mark.postgres
+Build = Callable[[str], tuple[str, list[str]]]
+WRITE = "INSERT INTO proof_item (label, qty) VALUES ('w', 1)"
+READ = "SELECT count(*) FROM proof_item"
+OWNER_WRITE = "INSERT INTO proof_owner DEFAULT VALUES"
+
+
+def test_add_check_constraint_blocks_reads_and_writes_and_scans(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_check")
+    assert judge_sql(ddl[0]).phase == "blocked"
+    with holding(url, ddl) as session:
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, READ) is False
+        assert attempt(url, WRITE) is False
+    run(url, ["UPDATE proof_item SET qty = -1 WHERE id = 1"])
+    with pytest.raises(errors.CheckViolation), holding(url, ddl):
+        pass  # the existing row is checked: the statement scanned the table
+
+
+def test_check_not_valid_skips_the_scan_and_validate_lets_traffic_through(
+        scenario_db: Build, django_ddl: dict[str, dict[str, list[str]]]) -> None:
+    url, not_valid = scenario_db("add_check_not_valid")
+    validate = django_ddl["validate_check"]["sql"]
+    assert judge_sql(not_valid[0]).phase == "pre"
+    assert judge_sql(validate[0]).phase == "post"
+    run(url, ["UPDATE proof_item SET qty = -1 WHERE id = 1"])
+    run(url, not_valid)  # succeeds despite the bad row: no scan
+    with pytest.raises(errors.CheckViolation):
+        run(url, ["INSERT INTO proof_item (label, qty) VALUES ('w', -5)"])  # enforced for new rows at once
+    with pytest.raises(errors.CheckViolation):
+        run(url, validate)  # VALIDATE does scan
+    run(url, ["UPDATE proof_item SET qty = 0 WHERE qty < 0"])
+    with holding(url, validate) as session:
+        assert lock_modes(session, "proof_item") == {"ShareUpdateExclusiveLock"}
+        assert attempt(url, READ) is True
+        assert attempt(url, WRITE) is True
+
+
+FK = ("ALTER TABLE proof_item ADD CONSTRAINT item_owner_fk FOREIGN KEY (owner_id) "
+      "REFERENCES proof_owner (id)")
+
+
+def _with_owner_column(url: str) -> None:
+    run(url, ["ALTER TABLE proof_item ADD COLUMN owner_id bigint NULL",
+              "UPDATE proof_item SET owner_id = 1"])
+
+
+def test_validated_foreign_key_blocks_writes_on_both_tables(scenario_db: Build) -> None:
+    url, _ = scenario_db("add_check")
+    _with_owner_column(url)
+    assert judge_sql(FK).phase == "blocked"
+    with holding(url, [FK]) as session:
+        assert "ShareRowExclusiveLock" in lock_modes(session, "proof_item")
+        assert "ShareRowExclusiveLock" in lock_modes(session, "proof_owner")
+        assert attempt(url, WRITE) is False
+        assert attempt(url, OWNER_WRITE) is False
+        assert attempt(url, READ) is True
+
+
+def test_foreign_key_not_valid_then_validate_lets_writes_through(scenario_db: Build) -> None:
+    url, _ = scenario_db("add_check")
+    _with_owner_column(url)
+    assert judge_sql(FK + " NOT VALID").phase == "pre"
+    run(url, [FK + " NOT VALID"])
+    validate = "ALTER TABLE proof_item VALIDATE CONSTRAINT item_owner_fk"
+    with holding(url, [validate]) as session:
+        assert "ShareUpdateExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, WRITE) is True
+        assert attempt(url, OWNER_WRITE) is True
+        assert attempt(url, READ) is True
+
+
+def test_django_foreign_key_field_locks_the_referenced_table(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_fk")
+    # AddField(ForeignKey): ADD COLUMN ... REFERENCES and CREATE INDEX in the migration's transaction.
+    with holding(url, ddl) as session:
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert "ShareRowExclusiveLock" in lock_modes(session, "proof_owner")
+        assert attempt(url, OWNER_WRITE) is False
+        assert attempt(url, READ) is False
+
+
+def test_add_unique_constraint_blocks_reads_and_writes(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_unique")
+    assert judge_sql(ddl[0]).phase == "blocked"
+    with holding(url, ddl) as session:
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, READ) is False
+        assert attempt(url, WRITE) is False
+
+
+def test_unique_via_concurrent_index_then_using_index(scenario_db: Build) -> None:
+    url, _ = scenario_db("add_unique")
+    build = "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS item_code_uniq ON proof_item (code)"
+    attach = "ALTER TABLE proof_item ADD CONSTRAINT item_code_uniq UNIQUE USING INDEX item_code_uniq"
+    assert judge_sql(build, atomic=False).phase == "pre"
+    assert judge_sql(attach).phase == "pre"
+    with in_progress(url, build, old_request=WRITE):
+        assert attempt(url, WRITE) is True
+        assert attempt(url, READ) is True
+    with psycopg.connect(url, autocommit=True) as conn:
+        file_sql = "SELECT relfilenode FROM pg_class WHERE relname = 'item_code_uniq'"
+        index_oid = conn.execute("SELECT 'item_code_uniq'::regclass::oid").fetchone()
+        index_file = conn.execute(file_sql).fetchone()
+        conn.execute(attach)
+        # The constraint adopted the existing index: same index, same file, nothing rebuilt.
+        adopted = conn.execute("SELECT conindid FROM pg_constraint WHERE conname = 'item_code_uniq'")
+        assert adopted.fetchone() == index_oid
+        assert conn.execute(file_sql).fetchone() == index_file
+        with pytest.raises(errors.UniqueViolation):
+            conn.execute("INSERT INTO proof_item (label, code) VALUES ('x', 'c1')")

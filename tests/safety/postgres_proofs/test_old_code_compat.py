@@ -1,0 +1,62 @@
+"""Proofs that the phase rules protect the code that runs at the time: after each Django DDL, run the
+statements the old (or new) release's ORM would send, and see which fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from psycopg import errors
+
+from tests.safety.postgres_proofs.locks import run
+
+pytestmark = pytest.mark.postgres
+Build = Callable[[str], tuple[str, list[str]]]
+# What the old release's ORM sends: it knows only the columns of 0001.
+OLD_INSERT = "INSERT INTO proof_item (name, qty, code, label) VALUES ('old', 1, 'o', 'l')"
+OLD_SELECT = "SELECT id, name, qty, code, label FROM proof_item"
+
+
+def test_not_null_field_with_python_default_breaks_old_inserts(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_field_default")
+    assert ddl[-1].endswith("DROP DEFAULT;")  # Django drops the temporary default in the same migration
+    run(url, ddl)
+    with pytest.raises(errors.NotNullViolation):
+        run(url, [OLD_INSERT])
+
+
+def test_db_default_keeps_old_inserts_working(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_field_db_default")
+    run(url, [*ddl, OLD_INSERT])
+
+
+def test_nullable_field_keeps_old_inserts_working(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_field_null")
+    run(url, [*ddl, OLD_INSERT, OLD_SELECT])
+
+
+def test_drop_column_breaks_old_selects(scenario_db: Build) -> None:
+    url, ddl = scenario_db("remove_field_nullable")
+    run(url, ddl)
+    with pytest.raises(errors.UndefinedColumn):
+        run(url, [OLD_SELECT])
+
+
+def test_new_code_works_while_a_nullable_column_still_exists(scenario_db: Build) -> None:
+    url, _ = scenario_db("remove_field_nullable")
+    # Before the post phase drops `code`, the new release (which no longer knows it) omits it.
+    run(url, ["INSERT INTO proof_item (name, qty, label) VALUES ('new', 1, 'l')"])
+
+
+def test_new_code_fails_while_a_not_null_column_without_db_default_exists(scenario_db: Build) -> None:
+    url, _ = scenario_db("remove_field_not_null")
+    with pytest.raises(errors.NotNullViolation):
+        run(url, ["INSERT INTO proof_item (name, qty, code) VALUES ('new', 1, 'n')"])
+
+
+@pytest.mark.parametrize("scenario", ["rename_model", "alter_model_table", "rename_field"])
+def test_renames_break_old_code(scenario_db: Build, scenario: str) -> None:
+    url, ddl = scenario_db(scenario)
+    run(url, ddl)
+    with pytest.raises((errors.UndefinedTable, errors.UndefinedColumn)):
+        run(url, [OLD_SELECT])
