@@ -145,3 +145,23 @@ def test_validate_notices_the_wrong_prestop_variant(helm3: str) -> None:
         pytest.skip(reason)
     proc = _validate(helm_template(helm3, committed_chart("shop"), kube_version=NEW_KUBE), OLD_KUBE, NEW_KUBE)
     assert "preStop" in proc.stdout + proc.stderr
+
+
+def test_values_schema_stops_bad_overrides(helm: str) -> None:
+    proc = subprocess.run(
+        [
+            helm,
+            "template",
+            "rel",
+            str(committed_chart("shop")),
+            "--set",
+            "web.port=abc",
+            "--set",
+            "web.bogus=1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert ("web.port" in proc.stderr or "/web/port" in proc.stderr) and "bogus" in proc.stderr, proc.stderr

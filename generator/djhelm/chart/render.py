@@ -91,7 +91,7 @@ def _parameter_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
             value = value[part]
         if isinstance(value, dict) and value and any(k.startswith(key + ".") for k in VALUE_DOCS):
             continue  # documented key by key below
-        rows.append({"key": key, "doc": doc, "value": value})
+        rows.append({"key": key, "doc": doc, "value": json.dumps(value, ensure_ascii=False)})
     return rows
 
 

@@ -8,9 +8,7 @@ from typing import Annotated
 
 import typer
 
-from djhelm.chart import chart_drift, render_chart, write_chart
 from djhelm.cli._common import user_errors
-from djhelm.config import load_config
 
 DRIFT_EXIT = 1
 
@@ -28,6 +26,10 @@ def render(
     ] = False,
 ) -> None:
     """Render the Helm chart for a Django project from its djhelm.yaml."""
+    # Imported here so other djhelm commands do not pay for jsonschema and Jinja at start-up.
+    from djhelm.chart import chart_drift, render_chart, write_chart
+    from djhelm.config import load_config
+
     with user_errors():
         loaded = load_config(config)
         # Generated files name their source relative to the chart, so the bytes do not depend on the cwd.
