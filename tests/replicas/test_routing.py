@@ -337,3 +337,25 @@ def test_a_lagging_replica_is_skipped_until_it_catches_up(pair: ReplicationPair,
         pair.resume_replay()
     pair.wait_caught_up()
     assert replica_serving(client, pair)
+
+
+def test_tasks_and_commands_can_read_their_own_writes(pair: ReplicationPair, migrated: Path) -> None:
+    script = textwrap.dedent("""
+        from djhelm.runtime.replica_state import read_your_writes, use_primary
+        from items.models import Item
+        from items.views import read_port
+
+        ports = [read_port()]
+        with read_your_writes():
+            ports.append(read_port())
+            Item.objects.create(name="task")
+            ports.append(read_port())
+        ports.append(read_port())
+        with use_primary():
+            ports.append(read_port())
+        print(*ports)
+    """)
+    result = manage(migrated, project_env(pair, migrated), "shell", "-v", "0", "-c", script)
+    assert result.returncode == 0, result.stderr
+    standby, primary = pair.standby.port, pair.primary.port
+    assert [int(port) for port in result.stdout.split()] == [standby, standby, primary, standby, primary]
