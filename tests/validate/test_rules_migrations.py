@@ -1,4 +1,4 @@
-"""Zero-downtime rules for migration Jobs and hooks: ZD005-ZD011. Each breaks one thing in the good fixture."""
+"""Zero-downtime rules for migration Jobs and hooks: ZD005-ZD011, each breaking one thing in the fixture."""
 
 from __future__ import annotations
 
