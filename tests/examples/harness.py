@@ -85,7 +85,7 @@ class Server:
         return code, time.monotonic() - started
 
 
-def _wait_listening(server: Server, budget: float = 60) -> None:
+def wait_listening(server: Server, budget: float = 60) -> None:
     deadline = time.monotonic() + budget
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -119,7 +119,7 @@ def running_server(project: str, env: Mapping[str, str], log_dir: Path,
                                    start_new_session=True)
     server = Server(process, port, log_path)
     try:
-        _wait_listening(server)
+        wait_listening(server)
         yield server
     finally:
         if process.poll() is None:

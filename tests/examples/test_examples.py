@@ -133,3 +133,20 @@ def test_sigterm_lets_the_in_flight_request_finish(project: str, postgres_db: st
     # Measured, not asserted: how long the server needed to exit once the request could finish.
     record_property("exit_after_release_seconds", round(drain_after_release, 3))
     print(f"{project}: exited {drain_after_release:.2f}s after the in-flight request was released")
+
+
+@pytest.mark.postgres
+def test_events_serves_reads_with_replicas_configured_even_if_one_is_down(postgres_db: str,
+                                                                          tmp_path: Path) -> None:
+    """The chart passes read replicas as DATABASE_REPLICA_URLS; the events settings route reads to them
+    (djhelm.runtime's router). Here one "replica" is the primary itself and one is unreachable: pages and
+    probes must keep answering."""
+    env = example_env("events", postgres_db, DATABASE_REPLICA_URLS=f"{postgres_db},{closed_port_url()}",
+                      DATABASE_REPLICA_WEIGHTS="near=1,gone=1")
+    assert manage("events", env, "migrate", "--noinput").returncode == 0
+    with running_server("events", env, tmp_path) as server:
+        for _ in range(6):
+            page = get(server.port, "/")
+            assert page.status == 200, page.body + server.log()
+        assert get(server.port, "/healthz/ready").status == 200
+        assert "Traceback" not in server.log(), server.log()

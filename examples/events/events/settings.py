@@ -6,7 +6,7 @@ Secrets.
 import os
 from pathlib import Path
 
-import dj_database_url
+from djhelm.runtime.db import ROUTER, databases_from_env, replica_options_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,6 +40,8 @@ MIDDLEWARE = [
     "events.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Read-your-writes: after a client writes, its reads go to the primary for a few seconds.
+    "djhelm.runtime.middleware.ReplicaPinningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -67,11 +69,13 @@ TEMPLATES = [
 
 ASGI_APPLICATION = "events.asgi.application"
 
-# Under ASGI every request may run its queries on a different thread, so persistent connections would pile
-# up (Django's docs: disable them under ASGI). Put PgBouncer in front for pooling.
-DATABASES = {
-    "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0),
-}
+# The primary comes from DATABASE_URL; read replicas, when the chart configures them, from
+# DATABASE_REPLICA_URLS / DATABASE_REPLICA_WEIGHTS. The router sends reads to healthy replicas and falls
+# back to the primary. Under ASGI each request may run its queries on another thread, so persistent
+# connections would pile up (Django's docs: disable them under ASGI); put PgBouncer in front for pooling.
+DATABASES = databases_from_env(conn_max_age=0)
+DATABASE_ROUTERS = [ROUTER]
+DJHELM_REPLICAS = replica_options_from_env()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
         os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")

@@ -90,7 +90,8 @@ class _Collector(ast.NodeVisitor):
         if func in _GETENV or (owner in _ENVIRON and method in {"get", "setdefault"}):
             _, default = _default_of(node, 1)
             self._add(first, node, default)
-        elif func == "dj_database_url.config":
+        elif func == "dj_database_url.config" or func.rpartition(".")[2] == "databases_from_env":
+            # djhelm.runtime's helper reads DATABASE_URL (and the chart's replica variables).
             name = literal_str(_keyword(node, "env")) or "DATABASE_URL"
             has_default, default = _default_of(node, 99)
             self._add(name, node, default, required=not has_default)
