@@ -30,6 +30,7 @@ _NON_VOLATILE_FUNCTIONS = frozenset({
 # Column types whose implicit default is nextval(): adding one fills every existing row (a rewrite).
 _SERIAL_TYPES = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"})
 _EXCERPT_LENGTH = 120
+_DECLARE = 'declare when it runs: djhelm_phase = "pre" (or "post") on the Migration class'
 
 
 @dataclass(frozen=True)
@@ -210,8 +211,8 @@ def _unparseable(text: str, error: str) -> StatementJudgement:
     return StatementJudgement(0, _excerpt(text), None, (SqlFinding(
         "sql-unparseable", "error",
         f"PostgreSQL's parser rejects this SQL ({error}); djhelm cannot tell when it is safe to run",
-        "fix the SQL, or declare the migration's phase yourself with a reason "
-        "(see docs/migrations-rules.md, 'Declaring a phase')"),))
+        "fix the SQL, or declare when it runs: djhelm_phase = \"pre\" (or \"post\") on the Migration "
+        "class (see docs/migrations-rules.md, 'Declaring a phase')"),))
 
 
 # --- statement judges ---------------------------------------------------------------------------
@@ -227,7 +228,7 @@ def _judge_statement(node: Any, text: str, context: _Context) -> StatementJudgem
             phase, findings = None, [SqlFinding(
                 "sql-unknown-statement", "error",
                 f"djhelm does not judge {kind} statements, so it cannot tell when this is safe to run",
-                "declare the migration's phase yourself with a reason")]
+                _DECLARE)]
     else:
         phase, findings = judge(node, context)
     return StatementJudgement(0, _excerpt(text), phase, tuple(findings), kind in _NEUTRAL
@@ -377,7 +378,7 @@ def _alter_table_cmd(cmd: Any, table: str) -> _Verdict:
             f"ALTER COLUMN {cmd.name} TYPE on {table!r} usually rewrites the table and its indexes under an "
             "ACCESS EXCLUSIVE lock (reads and writes wait), and old code may not handle the new type",
             "only widening varchar(n) to a larger n or to text is metadata-only: if that is what this is, "
-            "declare the phase pre with that reason; otherwise " + _REWRITE_FIX)]
+            "acknowledge this finding with that reason; otherwise " + _REWRITE_FIX)]
     if sub == At.AT_SetNotNull:
         return "blocked", [SqlFinding(
             "sql-set-not-null", "error",
@@ -401,7 +402,8 @@ def _alter_table_cmd(cmd: Any, table: str) -> _Verdict:
             "sql-validate-constraint", "info",
             f"VALIDATE CONSTRAINT {cmd.name} scans the table under SHARE UPDATE EXCLUSIVE (reads and writes "
             "continue); djhelm places it after the deploy so rows written by old code are covered",
-            "if the data are known to be clean before the deploy, declare the phase pre with that reason")]
+            "if the data are known to be clean before the deploy, acknowledge this finding with that "
+            "reason to run it before the rollout")]
     if sub == At.AT_DropConstraint:
         return "pre", []
     if sub in (At.AT_SetLogged, At.AT_SetUnLogged, At.AT_SetTableSpace, At.AT_SetAccessMethod):
@@ -414,7 +416,7 @@ def _alter_table_cmd(cmd: Any, table: str) -> _Verdict:
     return None, [SqlFinding(
         "sql-unknown-statement", "error",
         f"djhelm does not judge ALTER TABLE {sub.name}, so it cannot tell when this is safe to run",
-        "declare the migration's phase yourself with a reason")]
+        _DECLARE)]
 
 
 # ALTER TABLE sub-commands that change only catalog metadata and need no scan or rewrite.
@@ -519,7 +521,7 @@ def _add_constraint(constraint: Any, table: str) -> _Verdict:
     return None, [SqlFinding(
         "sql-unknown-statement", "error",
         f"djhelm does not judge this ADD CONSTRAINT ({kind.name})",
-        "declare the migration's phase yourself with a reason")]
+        _DECLARE)]
 
 
 def _update_or_delete(node: Any, context: _Context) -> _Verdict:
@@ -603,7 +605,7 @@ def _opaque(node: Any, context: _Context) -> _Verdict:
     return None, [SqlFinding(
         "sql-opaque-block", "error",
         "a DO block runs procedural code djhelm cannot see into",
-        "declare the migration's phase yourself with a reason, or write the statements out as plain SQL")]
+        _DECLARE + ", or write the statements out as plain SQL")]
 
 
 def _transaction(node: Any, context: _Context) -> _Verdict:
