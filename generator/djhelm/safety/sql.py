@@ -464,8 +464,9 @@ def _add_column(column: Any, table: str) -> _Verdict:
     if ConstrType.CONSTR_FOREIGN in kinds:
         findings.append(SqlFinding(
             "sql-add-column-fk", "warning",
-            f"ADD COLUMN {name} REFERENCES ... locks both tables (SHARE ROW EXCLUSIVE) while it checks rows",
-            "add the column plain, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and VALIDATE it later"))
+            f"ADD COLUMN {name} REFERENCES ... takes a SHARE ROW EXCLUSIVE lock on the referenced table "
+            "until the migration commits: writes to that table wait meanwhile (no scan: the column is new)",
+            "keep the migration short (this operation alone), so the lock is held only briefly"))
     return "pre", findings
 
 
