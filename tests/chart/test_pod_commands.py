@@ -4,6 +4,7 @@ example project and a real PostgreSQL (only the container runtime is missing: th
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -18,6 +19,7 @@ from tests.support.postgres import free_port
 pytestmark = [pytest.mark.helm, pytest.mark.postgres]
 
 PROJECT = REPO_ROOT / "examples" / "shop"
+EVENTS = REPO_ROOT / "examples" / "events"
 
 
 def _env(container: dict[str, Any], config_map: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
@@ -26,7 +28,8 @@ def _env(container: dict[str, Any], config_map: dict[str, Any], secrets: dict[st
     env.update(config_map["data"])
     for entry in container.get("env", []):
         if "value" in entry:
-            env[entry["name"]] = entry["value"]
+            # Kubernetes expands $(NAME) from variables defined before this one.
+            env[entry["name"]] = re.sub(r"\$\((\w+)\)", lambda m: env.get(m[1], m[0]), entry["value"])
         else:
             ref = entry["valueFrom"]["secretKeyRef"]
             env[entry["name"]] = secrets[f"{ref['name']}/{ref['key']}"]
@@ -42,11 +45,9 @@ def _secrets(database_url: str) -> dict[str, str]:
     }
 
 
-def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run(command: list[str], env: dict[str, str], cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
     # Locally the project folder plays the image's WORKDIR (/app).
-    return subprocess.run(
-        command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_migration_pod_commands_against_postgres(helm3: str, postgres_db: str) -> None:
@@ -175,3 +176,44 @@ def test_web_command_serves_and_helm_test_passes(helm3: str, postgres_db: str) -
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)
     assert server.returncode == 0, output
+
+
+def test_events_replica_env_reaches_django(helm3: str, postgres_db: str, tmp_path: Path) -> None:
+    """The replica variables, once Kubernetes expands $(VAR), are what djhelm.runtime's settings helper reads:
+    web pods get both replicas with their weights; the migration Job sees the primary only."""
+    replica1, replica2 = postgres_db + "?application_name=r1", postgres_db + "?application_name=r2"
+    secrets = {
+        "events-db/url": postgres_db,
+        "events-db/direct-url": postgres_db,
+        "events-db/replica1-url": replica1,
+        "events-db/replica2-url": replica2,
+        "events-django/secret-key": "k" * 50,
+        "events-redis/url": f"filesystem://{tmp_path}",
+    }
+    docs = manifests(helm_template(helm3, committed_chart("events")))
+    app_config = named(docs, "ConfigMap", "rel-events")
+    web = named(docs, "Deployment", "-web")["spec"]["template"]["spec"]["containers"][0]
+    pre = next(
+        j
+        for j in docs
+        if j["kind"] == "Job" and j["metadata"]["annotations"]["djhelm.dev/migration-phase"] == "pre"
+    )["spec"]["template"]["spec"]["containers"][0]
+    show = [
+        "python",
+        "manage.py",
+        "shell",
+        "-c",
+        "from django.conf import settings\n"
+        "for alias, db in sorted(settings.DATABASES.items()): print('DB', alias, db['OPTIONS'].get("
+        "'application_name', '-'))",
+    ]
+    web_env = _env(web, app_config, secrets)
+    assert web_env["DATABASE_REPLICA_URLS"] == f"{replica1},{replica2}"
+    proc = _run(show, web_env, cwd=EVENTS)
+    assert proc.returncode == 0, proc.stderr
+    lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("DB "))
+    assert len(lines) == 3 and lines[0].startswith("DB default"), proc.stdout
+    assert {line.split()[-1] for line in lines[1:]} == {"r1", "r2"}, proc.stdout
+    proc = _run(show, _env(pre, named(docs, "ConfigMap", "-migrations"), secrets), cwd=EVENTS)
+    assert proc.returncode == 0, proc.stderr
+    assert [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("DB ")] == ["default"]
