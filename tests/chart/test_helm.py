@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -106,15 +105,6 @@ def test_shop_has_ingress_and_helm_test(helm: str) -> None:
     assert env["DJHELM_TEST_URL"] == "http://rel-shop:80/healthz/ready"
 
 
-@cache
-def _validate_available() -> str:
-    """Empty when `djhelm validate` works; else why not (it is being built by another helper)."""
-    proc = subprocess.run([DJHELM, "validate", "--help"], capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or "kube-version" not in proc.stdout:
-        return "djhelm validate is not implemented yet (no --kube-version option)"
-    return ""
-
-
 def _validate(manifests_text: str, *kube_versions: str) -> subprocess.CompletedProcess[str]:
     flags = [flag for version in kube_versions for flag in ("--kube-version", version)]
     return subprocess.run(
@@ -124,9 +114,6 @@ def _validate(manifests_text: str, *kube_versions: str) -> subprocess.CompletedP
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_rendered_output_passes_djhelm_validate(helm: str, name: str) -> None:
-    reason = _validate_available()
-    if reason:
-        pytest.skip(reason)
     # The 1.29 rendering (exec preStop) is valid on both clusters.
     proc = _validate(helm_template(helm, committed_chart(name), kube_version=OLD_KUBE), OLD_KUBE, NEW_KUBE)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -140,9 +127,6 @@ def test_rendered_output_passes_djhelm_validate(helm: str, name: str) -> None:
 
 def test_validate_notices_the_wrong_prestop_variant(helm3: str) -> None:
     """The 1.37 rendering uses the sleep action, which a 1.29 cluster drops: the validator must say so."""
-    reason = _validate_available()
-    if reason:
-        pytest.skip(reason)
     proc = _validate(helm_template(helm3, committed_chart("shop"), kube_version=NEW_KUBE), OLD_KUBE, NEW_KUBE)
     assert "preStop" in proc.stdout + proc.stderr
 

@@ -131,3 +131,24 @@ def test_hostile_string(helm3: str, tmp_path: Path, field: tuple[Any, ...], host
     elif field != ("django", "projectDir"):  # projectDir is read by djhelm only, never rendered
         found = [s for doc in manifests(rendered) for s in _strings_in(doc) if hostile in s]
         assert found, f"{dotted}: the value does not appear literally in the rendered manifests"
+
+
+MAP_KEYS = [("env",), ("secretEnv",), ("processes",), ("ingress", "annotations")]
+
+
+@pytest.mark.parametrize("where", MAP_KEYS, ids=lambda p: ".".join(p))
+def test_hostile_map_key(helm3: str, tmp_path: Path, where: tuple[str, ...]) -> None:
+    """Keys the user names (env variables, process types, annotations) are checked like values."""
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    target = data
+    for part in where:
+        target = target[part]
+    (old_key,) = target
+    target[HOSTILE] = target.pop(old_key)
+    config = tmp_path / "djhelm.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = run_cli("render", str(config), "--output", str(tmp_path / "chart"))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr and f"{config}:" in result.stderr and "fix:" in result.stderr
+    assert ".".join(where) in result.stderr, result.stderr
+    assert not (tmp_path / "chart").exists()
