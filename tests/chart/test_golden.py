@@ -96,3 +96,16 @@ def test_failed_write_leaves_the_old_chart(tmp_path: Path, monkeypatch: pytest.M
     after = {p.relative_to(chart): p.read_bytes() for p in chart.rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shop"], "no staging directory left behind"
+
+
+def test_never_replaces_the_folder_holding_the_config(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    config = project / "djhelm.yaml"
+    config.write_bytes(example_config("shop").read_bytes())
+    (project / "manage.py").write_text("# precious\n")
+    for output in (project, tmp_path):
+        result = run_cli("render", str(config), "--output", str(output), "--force")
+        assert result.exit_code == 2
+        assert "djhelm.yaml; the chart directory is replaced as a whole" in result.stderr
+    assert (project / "manage.py").read_text() == "# precious\n"

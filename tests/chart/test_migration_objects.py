@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +232,18 @@ def test_job_name_follows_image_and_settings(helm3: str, tmp_path: Path) -> None
     assert job_name("--set", "image.tag=1.1") != base
     assert job_name("--set", "migrations.lockTimeout=9s") != base
     assert job_name("--set", "web.replicas=5") == base
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_every_strategy_lints(helm: str, tmp_path: Path, strategy: str) -> None:
+    path = tmp_path / "djhelm.yaml"
+    path.write_text(yaml.safe_dump(_config(strategy, True, True)))
+    chart = render(path, tmp_path / "chart")
+    for kube in ("1.29", "1.37"):
+        proc = subprocess.run(
+            [helm, "lint", "--strict", str(chart), "--kube-version", kube],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0 and "[WARNING]" not in proc.stdout, proc.stdout + proc.stderr

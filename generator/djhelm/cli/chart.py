@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from djhelm.cli._common import user_errors
+from djhelm.errors import InputError, Problem
 
 DRIFT_EXIT = 1
 
@@ -46,6 +47,15 @@ def render(
                 raise typer.Exit(DRIFT_EXIT)
             typer.echo(f"{output}: up to date", err=True)
             return
+        if config.resolve().is_relative_to(output.resolve()):
+            # Replacing the folder that holds djhelm.yaml would delete the project, --force or not.
+            raise InputError(
+                Problem(
+                    str(output),
+                    f"contains {config}; the chart directory is replaced as a whole",
+                    fix="write the chart to its own folder, e.g. --output charts/<name>",
+                )
+            )
         write_chart(files, output, force=force)
         typer.echo(f"wrote {len(files)} files to {output}", err=True)
 
