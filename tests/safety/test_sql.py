@@ -25,6 +25,12 @@ CASES = [
     ("ALTER TABLE t ADD COLUMN at timestamptz DEFAULT now() NOT NULL", True, "pre", set()),
     ("ALTER TABLE t ADD COLUMN at timestamptz DEFAULT CURRENT_TIMESTAMP", True, "pre", set()),
     ("ALTER TABLE t ADD COLUMN n integer NOT NULL", True, "blocked", {"sql-add-column-not-null"}),
+    ("ALTER TABLE t ADD COLUMN n int DEFAULT NULL NOT NULL", True, "blocked", {"sql-add-column-not-null"}),
+    ("ALTER TABLE t ADD COLUMN n int[] DEFAULT ARRAY[1, 2] NOT NULL", True, "pre", set()),
+    ("ALTER TABLE t ADD COLUMN s text DEFAULT current_setting('app.x')", True, "pre", set()),
+    ("ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (n * 2) STORED", True, "blocked",
+     {"sql-add-column-rewrite"}),
+    ("ALTER TABLE t ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY", True, "pre", set()),
     ("ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid() NOT NULL", True, "blocked",
      {"sql-add-column-rewrite"}),
     ("ALTER TABLE t ADD COLUMN r float DEFAULT random()", True, "blocked", {"sql-add-column-rewrite"}),
@@ -76,6 +82,14 @@ CASES = [
     ("SELECT 1", True, "pre", set()),
     ("ALTER TABLE t ADD COLUMN oops", True, None, {"sql-unparseable"}),
     ("CREATE PUBLICATION p FOR ALL TABLES", True, None, {"sql-unknown-statement"}),
+    ("COPY t FROM stdin", True, None, {"sql-unknown-statement"}),
+    ("ALTER TABLE t ATTACH PARTITION p FOR VALUES IN (1)", True, None, {"sql-unknown-statement"}),
+    ("/* unterminated", True, None, {"sql-unparseable"}),
+    ("-- only a comment", True, "pre", set()),
+    ("DROP TABLE IF EXISTS a, b CASCADE", True, "post", set()),
+    ("CREATE TABLE x AS SELECT 1", True, "pre", set()),
+    ("ALTER TABLE t ALTER COLUMN a SET DATA TYPE int USING a::int, ALTER COLUMN b DROP NOT NULL", True,
+     "blocked", {"sql-alter-column-type"}),
 ]
 
 
@@ -181,3 +195,15 @@ def test_importing_the_checker_does_not_import_pglast() -> None:
     code = "import sys, djhelm.safety, djhelm.safety.sql; print('pglast' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "False"
+
+
+def test_every_code_sql_can_emit_has_a_run_sql_rule_id() -> None:
+    import re
+    from pathlib import Path
+
+    import djhelm.safety.sql as sql_module
+    from djhelm.safety.rules.run_sql import _CODES
+
+    source = Path(str(sql_module.__file__)).read_text()
+    emitted = set(re.findall(r'"(sql-[a-z-]+)"', source))
+    assert emitted == set(_CODES)

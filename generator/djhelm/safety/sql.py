@@ -26,6 +26,7 @@ _NON_VOLATILE_FUNCTIONS = frozenset({
     "localtimestamp", "current_user", "session_user", "lower", "upper", "coalesce", "concat",
     "to_jsonb", "jsonb_build_object", "jsonb_build_array", "json_build_object", "array_length",
     "make_interval", "make_date", "to_timestamp", "length", "btrim", "trim", "abs", "round",
+    "current_setting", "current_schema", "current_database",
 })
 # Column types whose implicit default is nextval(): adding one fills every existing row (a rewrite).
 _SERIAL_TYPES = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"})
@@ -427,7 +428,7 @@ _HARMLESS_ALTER = frozenset({
     "AT_EnableTrigAll", "AT_DisableTrigAll", "AT_EnableTrigUser", "AT_DisableTrigUser",
     "AT_ReplicaIdentity", "AT_ClusterOn", "AT_DropCluster", "AT_EnableRowSecurity",
     "AT_DisableRowSecurity", "AT_ForceRowSecurity", "AT_NoForceRowSecurity", "AT_AlterConstraint",
-    "AT_DropIdentity", "AT_SetIdentity",
+    "AT_DropIdentity", "AT_SetIdentity", "AT_AddIdentity",
 })
 
 
@@ -439,6 +440,8 @@ def _add_column(column: Any, table: str) -> _Verdict:
     constraints = list(column.constraints or ())
     kinds = {c.contype for c in constraints}
     default = next((c.raw_expr for c in constraints if c.contype == ConstrType.CONSTR_DEFAULT), None)
+    if type(default).__name__ == "A_Const" and default.isnull:
+        default = None  # DEFAULT NULL is no default at all
     findings: list[SqlFinding] = []
     if (type_name in _SERIAL_TYPES or ConstrType.CONSTR_IDENTITY in kinds
             or ConstrType.CONSTR_GENERATED in kinds or (default is not None and _is_volatile(default))):
