@@ -73,3 +73,19 @@ def test_runtime_scenario_and_imports(tmp_path: Path) -> None:
         ["shop", "0002_expand", "pre"],
         ["shop", "0003_contract", "post"],
     ]
+
+
+def test_tables_created_by_pending_migrations_count_as_new(tmp_path: Path) -> None:
+    files = {
+        "0001_initial": migration(create_model("Product"), initial=True),
+        "0002_tag": migration(create_model("Tag"), deps=[("shop", "0001_initial")]),
+        "0003_tag_code": migration(
+            "migrations.AddField('tag', 'code', models.CharField(max_length=5, default='x', unique=True))",
+            deps=[("shop", "0002_tag")],
+        ),
+    }
+    write_project(tmp_path, {"shop": files})
+    history = _run(tmp_path, None)  # everything judged: the Tag table may hold rows by 0003
+    assert history["verdicts"][2][2:] == ["blocked", ["add-field-not-null-default", "add-field-unique"]]
+    release = _run(tmp_path, [["shop", "0002_tag"], ["shop", "0003_tag_code"]])
+    assert [v[2:] for v in release["verdicts"]] == [["pre", []], ["pre", []]]  # type: ignore[union-attr]

@@ -30,7 +30,9 @@ def classify_loader(
 
     ``app_labels`` None: the project's own apps (under ``project_dir`` when given, else every app
     outside site-packages and Django). ``only`` narrows the judged set to those (app, name) keys; the
-    rest of the graph is history (replayed for model state, not judged). ``dependencies``: a pre
+    rest of the graph is history (replayed for model state, not judged). ``only`` is taken to be
+    unapplied migrations (a release): a table one of them creates is empty and unknown to the old code
+    in the later ones, so the add-field/index rules leave it alone. ``dependencies``: a pre
     migration depending on a judged post migration becomes blocked (rule ``depends-on-post``).
     Needs django.setup() done; never touches a database. Raises djhelm.errors.ProjectError for a
     migration whose operations cannot be replayed.

@@ -117,10 +117,14 @@ def _forwards(
         ) from None
 
 
-def judge_migration(app_label: str, migration: Any, state: ProjectState) -> MigrationVerdict:
-    """Judge one migration, advancing ``state`` past it."""
+def judge_migration(
+    app_label: str, migration: Any, state: ProjectState, release: set[ModelKey] | None = None
+) -> MigrationVerdict:
+    """Judge one migration, advancing ``state`` past it. ``release``: tables created by earlier pending
+    migrations; updated with this migration's CreateModel/DeleteModel when given."""
     path = migration_path(migration)
     created: set[ModelKey] = set()
+    earlier = frozenset(release or ())
     judgements: list[OperationJudgement] = []
     for index, op in enumerate(migration.operations):
         key_before, key_after = _model_keys(app_label, op)
@@ -140,8 +144,14 @@ def judge_migration(app_label: str, migration: Any, state: ProjectState) -> Migr
             model_before=before,
             model_after=after,
             created_in_migration=frozenset(created),
+            created_in_release=earlier,
         )
         judgements.append(judge_operation(ctx))
+    if release is not None:
+        release.update(created)
+        for op in migration.operations:
+            if isinstance(op, migrations.DeleteModel):
+                release.discard((app_label, op.name_lower))
     overrides = read_overrides(migration)
     phase, findings = combine([(j.effect, j.findings) for j in judgements], overrides)
     return MigrationVerdict(
@@ -203,10 +213,12 @@ def classify_loader(
     last = plan.index(judged[-1])
     state = ProjectState(real_apps=set(loader.unmigrated_apps))
     verdicts: dict[Key, MigrationVerdict] = {}
+    # With an explicit list of unapplied migrations, tables they create do not exist yet.
+    release: set[ModelKey] | None = set() if only is not None else None
     for key in plan[: last + 1]:
         migration = graph.nodes[key]
         if key in judged_set:
-            verdicts[key] = judge_migration(key[0], migration, state)
+            verdicts[key] = judge_migration(key[0], migration, state, release)
         else:
             _replay(key[0], migration, state, migration_path(migration))
     if dependencies:

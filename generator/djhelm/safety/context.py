@@ -35,6 +35,9 @@ class OperationContext:
     model_before: ModelState | None = None
     model_after: ModelState | None = None
     created_in_migration: frozenset[ModelKey] = frozenset()
+    # Tables created by earlier *pending* migrations (only when the judged set is a list of unapplied
+    # migrations, e.g. djhelm.runtime's plan or --since): they do not exist yet, so they are empty too.
+    created_in_release: frozenset[ModelKey] = frozenset()
     vendor: str = "postgresql"
     # Extra facts a rule computed for later rules of the same migration (rarely needed).
     notes: dict[str, Any] = field(default_factory=dict)
@@ -49,8 +52,11 @@ class OperationContext:
 
     @property
     def model_is_new(self) -> bool:
-        """The model's table was created earlier in this same migration: empty, unseen by old code."""
-        return self.model_key is not None and self.model_key in self.created_in_migration
+        """The model's table is created earlier in this migration (or in an earlier pending one of the
+        same release): it is empty and no old code uses it."""
+        if self.model_key is None:
+            return False
+        return self.model_key in self.created_in_migration or self.model_key in self.created_in_release
 
     def table_name(self, when: str = "after") -> str | None:
         model = self.model_after if when == "after" else self.model_before
