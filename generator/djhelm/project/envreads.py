@@ -54,10 +54,10 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((kw.value for kw in call.keywords if kw.arg == name), None)
 
 
-def _default_of(call: ast.Call, positional: int) -> tuple[bool, str | None]:
-    """(has a default, its literal text) from ``default=`` or the positional argument at ``positional``."""
+def _default_of(call: ast.Call, positional: int | None = None) -> tuple[bool, str | None]:
+    """(has a default, its literal text) from ``default=`` or, if given, the argument at ``positional``."""
     node = _keyword(call, "default")
-    if node is None and len(call.args) > positional:
+    if node is None and positional is not None and len(call.args) > positional:
         node = call.args[positional]
     return node is not None, literal_text(node) if node is not None else None
 
@@ -93,13 +93,13 @@ class _Collector(ast.NodeVisitor):
         elif func == "dj_database_url.config" or func.rpartition(".")[2] == "databases_from_env":
             # djhelm.runtime's helper reads DATABASE_URL (and the chart's replica variables).
             name = literal_str(_keyword(node, "env")) or "DATABASE_URL"
-            has_default, default = _default_of(node, 99)
+            has_default, default = _default_of(node)
             self._add(name, node, default, required=not has_default)
         elif func in self.decouple_names or func in self.environ_objects:
-            has_default, default = _default_of(node, 99)
+            has_default, default = _default_of(node)
             self._add(first, node, default, required=not has_default)
         elif owner in self.environ_objects and method in _ENVIRON_METHODS:
-            has_default, default = _default_of(node, 99)
+            has_default, default = _default_of(node)
             variable = first or (_ENVIRON_DEFAULT_VAR.get(method) if not node.args else None)
             self._add(variable, node, default, required=not has_default)
         elif func in self.helpers:
