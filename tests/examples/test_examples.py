@@ -3,6 +3,7 @@ and a graceful SIGTERM that lets an in-flight request finish."""
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -150,3 +151,20 @@ def test_events_serves_reads_with_replicas_configured_even_if_one_is_down(postgr
             assert page.status == 200, page.body + server.log()
         assert get(server.port, "/healthz/ready").status == 200
         assert "Traceback" not in server.log(), server.log()
+
+
+def test_static_files_are_collected_without_a_database_and_served(project: str, tmp_path: Path) -> None:
+    """The Dockerfile's build step (collectstatic with a throwaway key and an in-memory SQLite URL), then
+    WhiteNoise serving the hashed files from the production server."""
+    static_root = tmp_path / "static"
+    build_env = example_env(project, "sqlite:///:memory:", SECRET_KEY="collectstatic-only",
+                            DJANGO_STATIC_ROOT=str(static_root))
+    result = manage(project, build_env, "collectstatic", "--noinput")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    css = next(hashed for name, hashed in manifest.items() if name.endswith(".css") and "admin" not in name)
+    env = example_env(project, closed_port_url(), DJANGO_STATIC_ROOT=str(static_root))
+    with running_server(project, env, tmp_path) as server:
+        reply = get(server.port, f"/static/{css}")
+        assert reply.status == 200, reply.body
+        assert "font-family" in reply.body
