@@ -1,4 +1,4 @@
-"""Wall time of `djhelm render` + `djhelm validate` for an example chart, beside `helm template` + `helm lint`.
+"""Wall time of `djhelm render` + `djhelm validate` for an example, beside `helm template` + `helm lint`.
 
 Target: render + validate together under 1 s. Each command runs as a fresh process (what CI pays), several
 times; the table shows the median and the fastest run.
@@ -53,7 +53,8 @@ def main() -> None:
                 sys.exit(proc.stderr)
             timings.setdefault("djhelm render", []).append(seconds)
 
-            seconds, proc = _timed([helm, "template", "bench", str(chart), "--kube-version", KUBE_VERSIONS[-1]])
+            template = [helm, "template", "bench", str(chart), "--kube-version", KUBE_VERSIONS[-1]]
+            seconds, proc = _timed(template)
             if proc.returncode != 0:
                 sys.exit(proc.stderr)
             timings.setdefault("helm template", []).append(seconds)
