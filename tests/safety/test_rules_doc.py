@@ -26,3 +26,18 @@ def test_the_modules_exist() -> None:
 @pytest.mark.parametrize("rule_id", _ids())
 def test_rule_is_documented(rule_id: str) -> None:
     assert f"`{rule_id}`" in DOC.read_text()
+
+
+def test_every_proof_the_doc_cites_exists() -> None:
+    import re
+
+    proofs = Path(__file__).resolve().parent / "postgres_proofs"
+    cited: list[tuple[str, str]] = []
+    for line in DOC.read_text().splitlines():
+        current = ""
+        for file, name in re.findall(r"`(test_\w+\.py)?::(test_\w+)`", line):
+            current = file or current
+            cited.append((current, name))
+    assert len(cited) > 20
+    for file, name in cited:
+        assert f"def {name}(" in (proofs / file).read_text(), f"{file}::{name}"
