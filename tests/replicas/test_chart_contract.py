@@ -75,9 +75,6 @@ def test_changed_weights_reach_the_helper(helm3: str, chart: Path) -> None:
     assert db.replica_options_from_env(env)["weights"] == {"replica_1": 5, "replica_2": 3}
 
 
-@pytest.mark.xfail(strict=True, reason="the chart's _helpers.tpl uses `$replica.weight | default 1`, and "
-                                       "Sprig's default treats 0 as unset: weight 0 renders as 1 "
-                                       "(reported to the chart-generator owner)")
 def test_weight_zero_keeps_a_replica_out_of_rotation(helm3: str, chart: Path) -> None:
     env = container_env(helm3, "database.replicas.replica2.weight=0")["web"]
     assert db.replica_options_from_env(env)["weights"] == {"replica_1": 1, "replica_2": 0}

@@ -134,7 +134,9 @@ which works because the referenced variables are defined earlier in the same lis
 - name: {{ $var }}
   {{- include "djhelm.secretRef" $replica | nindent 2 }}
 {{- $refs = append $refs (printf "$(%s)" $var) }}
-{{- $weights = append $weights (printf "%s=%v" $name ($replica.weight | default 1)) }}
+{{- /* hasKey, not `default`: Sprig's default treats weight 0 as unset, and 0 means "out of rotation" */}}
+{{- $weight := ternary $replica.weight 1 (hasKey $replica "weight") }}
+{{- $weights = append $weights (printf "%s=%v" $name $weight) }}
 {{- end }}
 - name: DATABASE_REPLICA_URLS
   value: {{ join "," $refs | toJson }}
