@@ -207,3 +207,15 @@ def test_every_code_sql_can_emit_has_a_run_sql_rule_id() -> None:
     source = Path(str(sql_module.__file__)).read_text()
     emitted = set(re.findall(r'"(sql-[a-z-]+)"', source))
     assert emitted == set(_CODES)
+
+
+def test_several_statements_in_one_list_item_share_a_transaction() -> None:
+    two = ("CREATE INDEX CONCURRENTLY IF NOT EXISTS a ON t (x); "
+           "CREATE INDEX CONCURRENTLY IF NOT EXISTS b ON t (y)")
+    assert judge_run_sql(two, atomic=False).phase == "pre"  # a string: Django runs each statement alone
+    judged = judge_run_sql([two], atomic=False)
+    assert judged.phase == "blocked"
+    assert {f.code for f in judged.all_findings} == {"sql-concurrently-in-transaction"}
+    assert "own list item" in judged.all_findings[0].fix
+    single = judge_run_sql(["CREATE INDEX CONCURRENTLY IF NOT EXISTS a ON t (x)", "VACUUM t"], atomic=False)
+    assert single.phase == "pre"

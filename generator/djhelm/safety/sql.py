@@ -85,6 +85,25 @@ class SqlJudgement:
 class _Context:
     atomic: bool
     new_tables: set[str] = field(default_factory=set)
+    # Several statements sent in one execute() (a RunSQL list item): PostgreSQL runs them as one
+    # implicit transaction even when the migration is not atomic.
+    one_message: bool = False
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.atomic or self.one_message
+
+    def transaction_finding(self, what: str) -> SqlFinding:
+        if self.atomic:
+            return SqlFinding(
+                "sql-concurrently-in-transaction", "error",
+                f"{what} cannot run inside a transaction block, and this migration is atomic",
+                "set `atomic = False` on the migration, and keep this statement alone in it")
+        return SqlFinding(
+            "sql-concurrently-in-transaction", "error",
+            f"{what} cannot run inside a transaction block, and this RunSQL list item holds several "
+            "statements, which PostgreSQL runs as one implicit transaction",
+            "give each statement its own list item (a plain string is split by Django, a list item is not)")
 
 
 def normalise_sqls(sqls: Any) -> list[tuple[str, Any]]:
@@ -112,14 +131,28 @@ def judge_run_sql(sqls: Any, *, atomic: bool = True, new_tables: Collection[str]
     """Judge everything a RunSQL's forward ``sql`` would execute (reverse_sql is never run forward)."""
     context = _Context(atomic=atomic, new_tables={t.lower() for t in new_tables})
     statements: list[StatementJudgement] = []
+    # Django splits a plain string into statements and runs them one by one; list items go to the
+    # server whole, so several statements in one item share one implicit transaction.
+    split_by_django = isinstance(sqls, str)
     for text, params in normalise_sqls(sqls):
         if params is not None:
             text = _placeholders_to_params(text)
+        context.one_message = not split_by_django and _statement_count(text) > 1
         for judged in _judge_script(text, context):
             statements.append(
                 StatementJudgement(len(statements), judged.text, judged.phase, judged.findings,
                                    judged.neutral))
     return _with_mix_check(statements)
+
+
+def _statement_count(script: str) -> int:
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        return len(parse_sql(script))
+    except ParseError:
+        return 1  # reported as unparseable anyway
 
 
 def judge_sql(sql: str, *, atomic: bool = True, new_tables: Collection[str] = ()) -> SqlJudgement:
@@ -275,12 +308,8 @@ def _create_table_as(node: Any, context: _Context) -> _Verdict:
 def _index(node: Any, context: _Context) -> _Verdict:
     table = _relname(node.relation)
     if node.concurrent:
-        if context.atomic:
-            return "blocked", [SqlFinding(
-                "sql-concurrently-in-transaction", "error",
-                "CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and this migration is "
-                "atomic",
-                "set `atomic = False` on the migration (and keep the concurrent build alone in it)")]
+        if context.in_transaction:
+            return "blocked", [context.transaction_finding("CREATE INDEX CONCURRENTLY")]
         if not node.if_not_exists:
             return "pre", [SqlFinding(
                 "sql-concurrent-index-not-idempotent", "warning",
@@ -303,11 +332,8 @@ def _drop(node: Any, context: _Context) -> _Verdict:
 
     remove = node.removeType
     if remove == ObjectType.OBJECT_INDEX:
-        if node.concurrent and context.atomic:
-            return "blocked", [SqlFinding(
-                "sql-concurrently-in-transaction", "error",
-                "DROP INDEX CONCURRENTLY cannot run inside a transaction block, and this migration is atomic",
-                "set `atomic = False` on the migration")]
+        if node.concurrent and context.in_transaction:
+            return "blocked", [context.transaction_finding("DROP INDEX CONCURRENTLY")]
         if node.concurrent:
             return "post", []
         return "post", [SqlFinding(
@@ -439,7 +465,7 @@ def _add_column(column: Any, table: str) -> _Verdict:
     type_name = str(column.typeName.names[-1].sval).lower() if column.typeName is not None else ""
     constraints = list(column.constraints or ())
     kinds = {c.contype for c in constraints}
-    default = next((c.raw_expr for c in constraints if c.contype == ConstrType.CONSTR_DEFAULT), None)
+    default: Any = next((c.raw_expr for c in constraints if c.contype == ConstrType.CONSTR_DEFAULT), None)
     if type(default).__name__ == "A_Const" and default.isnull:
         default = None  # DEFAULT NULL is no default at all
     findings: list[SqlFinding] = []
@@ -557,11 +583,8 @@ def _vacuum(node: Any, context: _Context) -> _Verdict:
             "sql-table-rewrite", "error",
             "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait)",
             "use plain VACUUM, or pg_repack outside the deploy")]
-    if context.atomic:
-        return "blocked", [SqlFinding(
-            "sql-concurrently-in-transaction", "error",
-            "VACUUM cannot run inside a transaction block, and this migration is atomic",
-            "set `atomic = False` on the migration, or leave VACUUM to autovacuum")]
+    if context.in_transaction:
+        return "blocked", [context.transaction_finding("VACUUM")]
     return "pre", []
 
 
@@ -575,11 +598,8 @@ def _cluster(node: Any, context: _Context) -> _Verdict:
 def _reindex(node: Any, context: _Context) -> _Verdict:
     options = {str(o.defname).lower() for o in node.params or ()}
     if "concurrently" in options:
-        if context.atomic:
-            return "blocked", [SqlFinding(
-                "sql-concurrently-in-transaction", "error",
-                "REINDEX CONCURRENTLY cannot run inside a transaction block, and this migration is atomic",
-                "set `atomic = False` on the migration")]
+        if context.in_transaction:
+            return "blocked", [context.transaction_finding("REINDEX CONCURRENTLY")]
         return "pre", []
     return "blocked", [SqlFinding(
         "sql-reindex-locks", "error",

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from djhelm.safety.sql import judge_sql
+from djhelm.safety.sql import judge_run_sql, judge_sql
 from tests.safety.postgres_proofs.locks import attempt, holding, in_progress, lock_modes
 
 pytestmark = pytest.mark.postgres
@@ -52,6 +52,18 @@ def test_create_index_concurrently_cannot_run_in_a_transaction(scenario_db: Buil
     assert codes == {"sql-concurrently-in-transaction"}
     with pytest.raises(errors.ActiveSqlTransaction), holding(url, ddl):
         pass
+
+
+def test_two_concurrent_builds_in_one_execute_share_a_transaction(scenario_db: Build) -> None:
+    url, _ = scenario_db("add_index")
+    two = ("CREATE INDEX CONCURRENTLY IF NOT EXISTS a ON proof_item (qty); "
+           "CREATE INDEX CONCURRENTLY IF NOT EXISTS b ON proof_item (name)")
+    assert judge_run_sql([two], atomic=False).phase == "blocked"
+    with psycopg.connect(url, autocommit=True) as conn:  # what a non-atomic migration's RunSQL list item does
+        with pytest.raises(errors.ActiveSqlTransaction):
+            conn.execute(two)  # type: ignore[arg-type]
+        for statement in two.split("; "):
+            conn.execute(statement)  # type: ignore[arg-type]
 
 
 def test_failed_concurrent_build_leaves_an_invalid_index_blocking_a_plain_retry(scenario_db: Build) -> None:
