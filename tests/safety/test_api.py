@@ -20,18 +20,18 @@ SCRIPT = textwrap.dedent("""
     from djhelm.safety import classify_loader
     loader = MigrationLoader(None)
     only = {tuple(k) for k in json.loads(sys.argv[1])} if sys.argv[1] != "null" else None
-    verdicts = classify_loader(loader, None, only)
+    verdicts = classify_loader(loader, None, only, only_is_pending=sys.argv[2] == "pending")
     new = sorted({m.split(".")[0] for m in set(sys.modules) - before})
     print(json.dumps({"verdicts": [[v.app, v.name, v.phase, [f.rule for f in v.findings]] for v in verdicts],
                       "new_modules": new}))
 """)
 
 
-def _run(project: Path, only: object) -> dict[str, object]:
+def _run(project: Path, only: object, pending: bool = False) -> dict[str, object]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["DJANGO_SETTINGS_MODULE"] = "proj.settings"
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, json.dumps(only)],
+        [sys.executable, "-c", SCRIPT, json.dumps(only), "pending" if pending else "history"],
         cwd=project, env=env, capture_output=True, text=True, check=False,
     )
     assert done.returncode == 0, done.stderr
@@ -87,5 +87,8 @@ def test_tables_created_by_pending_migrations_count_as_new(tmp_path: Path) -> No
     write_project(tmp_path, {"shop": files})
     history = _run(tmp_path, None)  # everything judged: the Tag table may hold rows by 0003
     assert history["verdicts"][2][2:] == ["blocked", ["add-field-not-null-default", "add-field-unique"]]
-    release = _run(tmp_path, [["shop", "0002_tag"], ["shop", "0003_tag_code"]])
+    keys = [["shop", "0002_tag"], ["shop", "0003_tag_code"]]
+    release = _run(tmp_path, keys, pending=True)
     assert [v[2:] for v in release["verdicts"]] == [["pre", []], ["pre", []]]  # type: ignore[union-attr]
+    not_pending = _run(tmp_path, keys)
+    assert not_pending["verdicts"][1][2] == "blocked"  # type: ignore[index]

@@ -144,6 +144,20 @@ def test_since_judges_only_added_files(tmp_path: Path) -> None:
     result = run_check(tmp_path, "--since", "HEAD")
     assert result.returncode == 0, result.stderr
     assert result.phases == {"shop.0002_remove_product_sku": "post"}
+    # a table created by a file added since the ref does not exist in production yet: adding a NOT
+    # NULL column to it later in the same release is fine
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".")
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "release 1")
+    folder = tmp_path / "shop" / "migrations"
+    tag = migration(create_model("Tag"), deps=[("shop", "0002_remove_product_sku")])
+    (folder / "0003_tag.py").write_text(tag)
+    (folder / "0004_tag_code.py").write_text(migration(
+        "migrations.AddField('tag', 'code', models.CharField(max_length=5, default='x'))",
+        deps=[("shop", "0003_tag")],
+    ))
+    release = run_check(tmp_path, "--since", "HEAD")
+    assert release.phases["shop.0004_tag_code"] == "pre", release.stdout
+    assert run_check(tmp_path).phases["shop.0004_tag_code"] == "blocked"
     bad = run_check(tmp_path, "--since", "no-such-ref")
     assert bad.returncode == 2 and "no-such-ref" in bad.stderr
 

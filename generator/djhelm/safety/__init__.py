@@ -25,18 +25,22 @@ def classify_loader(
     *,
     project_dir: Path | None = None,
     dependencies: bool = True,
+    only_is_pending: bool = False,
 ) -> list[MigrationVerdict]:
     """Judge the migrations of ``app_labels`` in dependency order.
 
     ``app_labels`` None: the project's own apps (under ``project_dir`` when given, else every app
     outside site-packages and Django). ``only`` narrows the judged set to those (app, name) keys; the
-    rest of the graph is history (replayed for model state, not judged). ``only`` is taken to be
-    unapplied migrations (a release): a table one of them creates is empty and unknown to the old code
-    in the later ones, so the add-field/index rules leave it alone. ``dependencies``: a pre
+    rest of the graph is history (replayed for model state, not judged). ``only_is_pending``: ``only``
+    lists unapplied migrations (a release), so a table one of them creates is empty and unknown to the
+    old code in the later ones, and the field/index/removal rules leave it alone. ``dependencies``: a pre
     migration depending on a judged post migration becomes blocked (rule ``depends-on-post``).
     Needs django.setup() done; never touches a database. Raises djhelm.errors.ProjectError for a
     migration whose operations cannot be replayed.
     """
     from djhelm.safety.classify import classify_loader as _classify
 
-    return _classify(loader, app_labels, only, project_dir=project_dir, dependencies=dependencies)
+    return _classify(
+        loader, app_labels, only, project_dir=project_dir, dependencies=dependencies,
+        only_is_pending=only_is_pending,
+    )

@@ -42,4 +42,7 @@ def check_project(
             path = migration_path(migration)
             if path is not None and Path(path).resolve() in added:
                 only.add(key)
-    return classify_loader(loader, labels, only, project_dir=project.project_dir)
+    # Files added since the ref are not deployed yet: tables they create do not exist in production.
+    return classify_loader(
+        loader, labels, only, project_dir=project.project_dir, only_is_pending=since is not None
+    )

@@ -194,6 +194,7 @@ def classify_loader(
     *,
     project_dir: Any = None,
     dependencies: bool = True,
+    only_is_pending: bool = False,
 ) -> list[MigrationVerdict]:
     """Verdicts for the judged migrations, in dependency order. See djhelm.safety.classify_loader."""
     load_rules()
@@ -214,7 +215,7 @@ def classify_loader(
     state = ProjectState(real_apps=set(loader.unmigrated_apps))
     verdicts: dict[Key, MigrationVerdict] = {}
     # With an explicit list of unapplied migrations, tables they create do not exist yet.
-    release: set[ModelKey] | None = set() if only is not None else None
+    release: set[ModelKey] | None = set() if only is not None and only_is_pending else None
     for key in plan[: last + 1]:
         migration = graph.nodes[key]
         if key in judged_set:
