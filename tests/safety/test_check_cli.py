@@ -168,6 +168,9 @@ def test_sarif_and_github_formats(tmp_path: Path) -> None:
     assert sarif.returncode == 1
     log = json.loads(sarif.stdout)
     assert log["version"] == "2.1.0"
+    from sarif_pydantic import Sarif  # an independent model of the SARIF 2.1.0 schema
+
+    Sarif.model_validate(log)
     run = log["runs"][0]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert "add-field-not-null-default" in rule_ids and rule_ids == sorted(rule_ids)
