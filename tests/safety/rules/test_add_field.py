@@ -25,6 +25,8 @@ CASES = {
     "fk": "migrations.AddField('item', 'parent', models.ForeignKey(null=True, "
           "on_delete=django.db.models.deletion.CASCADE, to='fk.item'))",
     "m2m": "migrations.AddField('item', 'tags', models.ManyToManyField(to='m2m.item'))",
+    "generated": "migrations.AddField('item', 'upper', models.GeneratedField(db_persist=True, "
+                 "expression=django.db.models.functions.Upper('name'), output_field=models.TextField()))",
 }
 EXPECTED = {
     "nullable": ("pre", []),
@@ -40,6 +42,7 @@ EXPECTED = {
     "index": ("pre", ["add-field-index"]),
     "fk": ("pre", ["add-field-index"]),
     "m2m": ("pre", []),
+    "generated": ("blocked", ["add-field-generated"]),
 }
 # A table created in the same migration is empty and unknown to old code: nothing to flag.
 SAME_MIGRATION = migration(

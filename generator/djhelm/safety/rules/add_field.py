@@ -24,6 +24,7 @@ IDS = {
     "add-field-volatile-db-default": "AddField db_default that is not a constant.",
     "add-field-unique": "AddField unique=True on an existing table builds a unique index under lock.",
     "add-field-index": "AddField with an index (db_index, SlugField, ForeignKey) on an existing table.",
+    "add-field-generated": "AddField of a stored GeneratedField computes every row under ACCESS EXCLUSIVE.",
 }
 
 
@@ -38,6 +39,18 @@ def check_add_field(ctx: OperationContext) -> Iterator[Finding]:
     column = column_name(op.name, field)
     table = ctx.table_name() or "<table>"
     model_field = f"{op.model_name}.{op.name}"
+    if getattr(field, "generated", False):
+        yield ctx.finding(
+            "add-field-generated",
+            "error",
+            f"{model_field} is a stored generated column: PostgreSQL computes it for every existing row, "
+            f"rewriting {table} under ACCESS EXCLUSIVE (no reads or writes) until it is done.",
+            "Add a plain nullable column, fill it in batches (RunPython) and keep it current in code or "
+            "with a trigger; or, for a small table: djhelm_ack = {\"add-field-generated\": \"why\"}",
+            effect="blocked",
+            effect_when_acknowledged="pre",
+        )
+        return
 
     if not field.null and not has_db_default(field) and not field.primary_key:
         if has_default(field):
