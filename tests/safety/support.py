@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+AUTH = ("auth", "0012_alter_user_first_name_max_length")  # latest auth migration of Django 5.2
 
 DATABASES = {
     # No database at all: Django's dummy backend.
@@ -169,14 +170,16 @@ def change_apps(
     *,
     model: str = "Item",
     body: Mapping[str, str] | None = None,
+    initial_deps: Sequence[tuple[str, str]] = (),
 ) -> dict[str, dict[str, str]]:
     """One app per case: ``0001_initial`` creates ``model`` with ``base_fields``, ``0002_change`` holds
-    the case's operation source(s) (``body[case]`` goes into its Migration class, e.g. ``atomic = False``)."""
+    the case's operation source(s) (``body[case]`` goes into its Migration class, e.g. ``atomic = False``).
+    ``initial_deps``: dependencies of ``0001_initial`` (e.g. AUTH when base fields point at auth.User)."""
     apps: dict[str, dict[str, str]] = {}
     for label, ops in cases.items():
         operations = [ops] if isinstance(ops, str) else list(ops)
         apps[label] = {
-            "0001_initial": migration(create_model(model, *base_fields), initial=True),
+            "0001_initial": migration(create_model(model, *base_fields), initial=True, deps=initial_deps),
             "0002_change": migration(
                 *operations, deps=[(label, "0001_initial")], body=(body or {}).get(label, "")
             ),

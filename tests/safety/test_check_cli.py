@@ -32,12 +32,12 @@ def test_works_without_a_reachable_database(tmp_path: Path, databases: str) -> N
     assert result.returncode == 0, result.stderr
     assert result.json == {"migrations": [
         {"app": "shop", "name": "0001_initial", "phase": "pre", "findings": [],
-         "path": "shop/migrations/0001_initial.py", "declared": None},
+         "path": "shop/migrations/0001_initial.py", "declared": None, "operations": ["pre"]},
         {"app": "shop", "name": "0002_remove_product_sku", "phase": "post",
          "findings": [{"rule": "remove-field", "severity": "info", "operation": 0,
                        "message": result.verdict("shop", "0002_remove_product_sku")["findings"][0]["message"],
                        "fix": "", "effect": "post", "line": 13}],
-         "path": "shop/migrations/0002_remove_product_sku.py", "declared": None},
+         "path": "shop/migrations/0002_remove_product_sku.py", "declared": None, "operations": ["post"]},
     ]}
 
 

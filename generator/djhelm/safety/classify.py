@@ -99,6 +99,12 @@ def judge_operation(ctx: OperationContext) -> OperationJudgement:
     return OperationJudgement("pre", tuple(findings))
 
 
+def _raw_effect(judgement: OperationJudgement) -> Effect:
+    from djhelm.safety.combine import operation_effect
+
+    return operation_effect(judgement.effect, judgement.findings)
+
+
 def _replay(app_label: str, migration: Any, state: ProjectState, path: str | None) -> None:
     for index, op in enumerate(migration.operations):
         _forwards(app_label, migration, index, op, state, path)
@@ -161,6 +167,7 @@ def judge_migration(
         findings=tuple(findings),
         path=path,
         declared=overrides.declared,
+        operations=tuple(_raw_effect(j) for j in judgements),
     )
 
 

@@ -40,6 +40,8 @@ class MigrationVerdict:
     path: str | None = None
     # The phase declared in the migration file (djhelm_phase or django-safemigrate's ``safe``), if any.
     declared: str | None = None
+    # What each operation needs, in order ("any" = emits no SQL), before acknowledgements.
+    operations: tuple[Effect, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:

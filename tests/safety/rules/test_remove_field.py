@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.safety.support import CheckRun, change_apps, run_check, write_project
+from tests.safety.support import AUTH, CheckRun, change_apps, run_check, write_project
 
 BASE = [
     "('note', models.TextField(null=True))",
@@ -25,8 +25,8 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> CheckRun:
     root = tmp_path_factory.mktemp("remove_field")
-    apps = change_apps({label: op for label, (op, _, _) in CASES.items()}, BASE)
-    apps["acked"] = change_apps({"acked": CASES["not_null"][0]}, BASE, body={
+    apps = change_apps({label: op for label, (op, _, _) in CASES.items()}, BASE, initial_deps=[AUTH])
+    apps["acked"] = change_apps({"acked": CASES["not_null"][0]}, BASE, initial_deps=[AUTH], body={
         "acked": "djhelm_ack = {'remove-field-not-null': 'no INSERTs into this table any more'}"
     })["acked"]
     write_project(root, apps)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.safety.support import CheckRun, change_apps, run_check, write_project
+from tests.safety.support import AUTH, CheckRun, change_apps, run_check, write_project
 
 BASE = [
     "('title', models.CharField(max_length=50))",
@@ -25,7 +25,8 @@ CASES: dict[str, tuple[list[str], str, list[str]]] = {
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> CheckRun:
     root = tmp_path_factory.mktemp("rename_field")
-    write_project(root, change_apps({label: ops for label, (ops, _, _) in CASES.items()}, BASE))
+    cases = {label: ops for label, (ops, _, _) in CASES.items()}
+    write_project(root, change_apps(cases, BASE, initial_deps=[AUTH]))
     return run_check(root)
 
 

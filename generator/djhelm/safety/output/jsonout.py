@@ -34,6 +34,7 @@ def verdict_dict(verdict: MigrationVerdict, base: Path) -> dict[str, Any]:
         "findings": [finding_dict(f, verdict.path) for f in verdict.findings],
         "path": display_path(verdict.path, base),
         "declared": verdict.declared,
+        "operations": list(verdict.operations),
     }
 
 
