@@ -27,12 +27,14 @@ def postgres_operation(name: str) -> type | None:
 
 
 def deconstructed(obj: Any) -> str:
-    """``models.Index(fields=['a'], name='x')`` style source for an index or constraint."""
-    path, args, kwargs = obj.deconstruct()
-    short = str(path).replace("django.db.models.indexes.", "models.").replace(
-        "django.db.models.constraints.", "models.").replace("django.db.models.", "models.")
-    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in sorted(kwargs.items())]
-    return f"{short}({', '.join(parts)})"
+    """Migration source for an index or constraint, as makemigrations would write it."""
+    from django.db.migrations.writer import MigrationWriter
+
+    try:
+        source, _imports = MigrationWriter.serialize(obj)
+    except ValueError:  # a value Django cannot serialize: show what we can
+        return repr(obj)
+    return str(source)
 
 
 def index_source(index: Any) -> str:
