@@ -24,7 +24,7 @@ UNSAFE = {
 }
 
 
-def _project(root: Path, second: dict[str, list[tuple[str, str]]]) -> Path:
+def _project(root: Path, second: dict[str, list[tuple[str, str]]], databases: str = "none") -> Path:
     """second: app -> [(migration body, operation source)] after a shared 0001."""
     apps: dict[str, dict[str, str]] = {}
     for label, steps in second.items():
@@ -35,7 +35,7 @@ def _project(root: Path, second: dict[str, list[tuple[str, str]]]) -> Path:
             files[name] = migration(source, deps=[(label, previous)], body=body, imports=IMPORTS)
             previous = name
         apps[label] = files
-    return write_project(root, apps, extra_apps=["django.contrib.postgres"])
+    return write_project(root, apps, extra_apps=["django.contrib.postgres"], databases=databases)
 
 
 def _code(fix: str) -> str:
@@ -45,8 +45,11 @@ def _code(fix: str) -> str:
     return "\n".join(keep)
 
 
+Fixed = dict[str, list[tuple[str, str]]]
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[CheckRun, CheckRun]:
+def fixed_and_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fixed, CheckRun, CheckRun]:
     first = run_check(_project(tmp_path_factory.mktemp("unsafe"),
                                {label: [("", source)] for label, source in UNSAFE.items()}))
     fixed: dict[str, list[tuple[str, str]]] = {}
@@ -59,7 +62,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[CheckRun, CheckRun]:
         else:
             fixed[label] = [("atomic = False", _code(fix))]
     second = run_check(_project(tmp_path_factory.mktemp("fixed"), fixed))
-    return first, second
+    return fixed, first, second
+
+
+@pytest.fixture(scope="module")
+def runs(fixed_and_runs: tuple[Fixed, CheckRun, CheckRun]) -> tuple[CheckRun, CheckRun]:
+    return fixed_and_runs[1], fixed_and_runs[2]
 
 
 @pytest.mark.parametrize("label", sorted(UNSAFE))
@@ -74,3 +82,30 @@ def test_the_printed_fix_passes(runs: tuple[CheckRun, CheckRun], label: str) -> 
 
 def test_check_fix_validates_after_the_rollout(runs: tuple[CheckRun, CheckRun]) -> None:
     assert runs[1].phases["fix_check.0003_step"] == "post"
+
+
+@pytest.mark.postgres
+def test_the_printed_fixes_migrate_on_postgresql(
+        fixed_and_runs: tuple[Fixed, CheckRun, CheckRun], postgres_db: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import dj_database_url
+
+    fixed = fixed_and_runs[0]
+    root = _project(tmp_path, fixed, databases=repr({"default": dj_database_url.parse(postgres_db)}))
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
+    done = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=root, env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    import psycopg
+
+    with psycopg.connect(postgres_db) as conn:
+        rows = conn.execute(
+            "SELECT conname FROM pg_constraint WHERE conname IN ('item_name_uq', 'item_qty_gte') "
+            "UNION ALL SELECT indexname FROM pg_indexes WHERE indexname = 'item_qty_ix' ORDER BY 1"
+        ).fetchall()
+        valid = conn.execute("SELECT bool_and(indisvalid) FROM pg_index").fetchone()
+    assert [r[0] for r in rows] == ["item_name_uq", "item_qty_gte", "item_qty_ix"]
+    assert valid == (True,)
