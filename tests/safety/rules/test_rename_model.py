@@ -15,6 +15,14 @@ CASES: dict[str, str | list[str]] = {
         "migrations.AlterModelTable('item', 'rename_pinned_item')",
         "migrations.RenameModel('Item', 'Article')",
     ],
+    "rename_then_pin": [  # what makemigrations writes after Meta.db_table pins the old name
+        "migrations.RenameModel('Item', 'Article')",
+        "migrations.AlterModelTable('article', 'rename_then_pin_item')",
+    ],
+    "rename_then_pin_not_atomic": [
+        "migrations.RenameModel('Item', 'Article')",
+        "migrations.AlterModelTable('article', 'rename_then_pin_not_atomic_item')",
+    ],
     "alter_table": "migrations.AlterModelTable('item', 'legacy_items')",
     "alter_table_same": "migrations.AlterModelTable('item', 'alter_table_same_item')",
     "alter_options": "migrations.AlterModelOptions('item', {'verbose_name': 'thing'})",
@@ -23,6 +31,8 @@ EXPECTED = {
     "create": ("pre", []),
     "rename": ("blocked", ["rename-model"]),
     "rename_pinned": ("pre", []),
+    "rename_then_pin": ("pre", []),
+    "rename_then_pin_not_atomic": ("blocked", ["rename-model", "alter-model-table"]),
     "alter_table": ("blocked", ["alter-model-table"]),
     "alter_table_same": ("pre", []),
     "alter_options": ("pre", []),
@@ -38,7 +48,7 @@ FRESH = migration(
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> CheckRun:
     root = tmp_path_factory.mktemp("rename_model")
-    apps = change_apps(CASES, BASE)
+    apps = change_apps(CASES, BASE, body={"rename_then_pin_not_atomic": "atomic = False"})
     apps["fresh"] = {"0001_initial": FRESH}
     write_project(root, apps)
     return run_check(root)
