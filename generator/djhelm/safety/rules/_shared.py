@@ -15,10 +15,14 @@ _STABLE_TIME = frozenset({"NOW", "CURRENT_TIMESTAMP", "STATEMENT_TIMESTAMP", "TR
                           "CURRENT_DATE", "LOCALTIMESTAMP"})
 
 
-def field_source(op: Any) -> str:
-    """The field as it would be written in a migration (``models.CharField(max_length=10)``)."""
+def field_source(op: Any, *, drop: tuple[str, ...] = (), override: dict[str, Any] | None = None) -> str:
+    """The field as it would be written in a migration (``models.CharField(max_length=10)``), without the
+    ``drop`` keyword arguments and with ``override`` ones set."""
     field = op.field
     _, path, args, kwargs = field.deconstruct()
+    for name in drop:
+        kwargs.pop(name, None)
+    kwargs.update(override or {})
     short = path.replace("django.db.models.fields.related.", "models.").replace(
         "django.db.models.fields.", "models.").replace("django.db.models.", "models.")
     parts = [repr(a) for a in args] + [f"{k}={_value(v)}" for k, v in sorted(kwargs.items())]
@@ -35,7 +39,11 @@ def _value(value: Any) -> str:
         inner = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in sorted(kwargs.items())]
         return f"{name}({', '.join(inner)})"
     if callable(value):
-        return getattr(value, "__qualname__", repr(value))
+        module = getattr(value, "__module__", "") or ""
+        name = getattr(value, "__qualname__", repr(value))
+        if module.startswith("django.db.models"):
+            return f"models.{name}"  # CASCADE, SET_NULL, ...: re-exported by django.db.models
+        return f"{module}.{name}" if module else name
     return repr(value)
 
 
@@ -97,10 +105,9 @@ def concurrent_index_fix(ctx: OperationContext, column: str, *, unique: bool) ->
         "    database_operations=[",
     ]
     if op_name == "AddField":
-        lines.append(
-            f"        migrations.{op_name}({op.model_name!r}, {op.name!r}, <the field without "
-            f"{'unique' if unique else 'db_index'}>),"
-        )
+        # The column itself, without the index Django would build while holding the lock.
+        plain = field_source(op, drop=("unique", "db_index"), override={"db_index": False})
+        lines.append(f"        migrations.AddField({op.model_name!r}, {op.name!r}, {plain}),")
     lines += [
         "        migrations.RunSQL(",
         f"            'CREATE {kind} CONCURRENTLY IF NOT EXISTS \"{name}\" ON \"{table}\" (\"{column}\")',",
