@@ -18,7 +18,7 @@ from django.db import migrations
 from django.db.migrations.state import ModelState, ProjectState
 
 from djhelm.errors import ProjectError
-from djhelm.safety.combine import combine
+from djhelm.safety.combine import combine, depends_on_post, operation_effect
 from djhelm.safety.context import ModelKey, OperationContext
 from djhelm.safety.model import Effect, Finding, MigrationVerdict
 from djhelm.safety.overrides import read_overrides
@@ -100,8 +100,6 @@ def judge_operation(ctx: OperationContext) -> OperationJudgement:
 
 
 def _raw_effect(judgement: OperationJudgement) -> Effect:
-    from djhelm.safety.combine import operation_effect
-
     return operation_effect(judgement.effect, judgement.findings)
 
 
@@ -175,8 +173,6 @@ def _dependency_check(
     graph: MigrationGraph, order: Iterable[Key], verdicts: dict[Key, MigrationVerdict]
 ) -> None:
     """A pre migration that needs a post migration of the judged set cannot run before the rollout."""
-    from djhelm.safety.combine import depends_on_post
-
     waits_for_post: dict[Key, Key | None] = {}
     for key in order:
         culprit: Key | None = None
