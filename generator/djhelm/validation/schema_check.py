@@ -33,7 +33,7 @@ def _short(value: Any) -> str:
 
 
 def check_schema(
-    obj: ManifestObject, schemas: SchemaSet, strict_kinds: bool
+    obj: ManifestObject, schemas: SchemaSet, strict_kinds: bool, use_precheck: bool = True
 ) -> tuple[ObjectStatus, list[Finding]]:
     """Return the object's status (valid, invalid, no-schema) and its findings on this version."""
     api_version, kind, version = obj.api_version, obj.kind, schemas.version
@@ -80,6 +80,9 @@ def check_schema(
                 **common,
             )
         ]
+    precheck = schemas.precheck(lookup.definition) if use_precheck else None
+    if precheck is not None and precheck(obj.data):
+        return "valid", []
     validator = schemas.validator(lookup.definition)
     findings: list[Finding] = []
     for error in validator.iter_errors(obj.data):

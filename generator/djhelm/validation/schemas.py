@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 
 from djhelm.resources import schemas_dir
+from djhelm.validation.fastcheck import Check, Compiler, Unsupported
 
 _DEFS = "#/$defs/"
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$")
@@ -74,11 +75,22 @@ class SchemaSet:
             self._by_kind.setdefault(kind, []).append(api_version)
         self._validators: dict[str, jsonschema.protocols.Validator] = {}
         self._inliner = _Inliner(self.definitions)
+        self._compiler = Compiler(self.definitions)
+        self._prechecks: dict[str, Check | None] = {}
 
     def lookup(self, api_version: str, kind: str) -> KindLookup:
         definition = self.kinds.get(f"{api_version} {kind}")
         others = tuple(sorted(v for v in self._by_kind.get(kind, []) if v != api_version))
         return KindLookup(definition, others)
+
+    def precheck(self, definition: str) -> Check | None:
+        """The fast yes/no check for a definition (None when its schema needs jsonschema alone)."""
+        if definition not in self._prechecks:
+            try:
+                self._prechecks[definition] = self._compiler.definition(definition)
+            except Unsupported:
+                self._prechecks[definition] = None
+        return self._prechecks[definition]
 
     def validator(self, definition: str) -> jsonschema.protocols.Validator:
         validator = self._validators.get(definition)

@@ -131,7 +131,16 @@ class RuleContext:
     def __init__(self, objects: list[ManifestObject], kube_version: str) -> None:
         self.objects = objects
         self.kube_version = kube_version
-        self._current: Rule | None = None
+        self._by_name: dict[tuple[str, str], ManifestObject] = {}
+        for obj in objects:
+            self._by_name.setdefault((obj.kind, obj.name), obj)
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute a lookup several rules share (serving workloads, waiters) once per manifest set."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def minor(self) -> int:
         return int(self.kube_version.split(".")[1])
@@ -140,10 +149,7 @@ class RuleContext:
         return (o for o in self.objects if o.kind in kinds)
 
     def find(self, kind: str, name: str) -> ManifestObject | None:
-        for obj in self.objects:
-            if obj.kind == kind and obj.name == name:
-                return obj
-        return None
+        return self._by_name.get((kind, name))
 
     def finding(
         self,

@@ -24,6 +24,11 @@ GUNICORN_DEFAULT_GRACEFUL = 30  # gunicorn's --graceful-timeout default
 
 def serving_workloads(ctx: RuleContext) -> list[tuple[ManifestObject, PodTemplate]]:
     """Deployments and StatefulSets that take traffic: a container port, or the web component label."""
+    found: list[tuple[ManifestObject, PodTemplate]] = ctx.memo("serving", lambda: _serving_workloads(ctx))
+    return found
+
+
+def _serving_workloads(ctx: RuleContext) -> list[tuple[ManifestObject, PodTemplate]]:
     result = []
     for obj in ctx.of_kind("Deployment", "StatefulSet"):
         template = pod_template(obj)
@@ -125,6 +130,11 @@ class Waiter:
 
 def waiters(ctx: RuleContext) -> list[Waiter]:
     """Long-running workloads whose pods block until migrations are applied (init container)."""
+    found: list[Waiter] = ctx.memo("waiters", lambda: _waiters(ctx))
+    return found
+
+
+def _waiters(ctx: RuleContext) -> list[Waiter]:
     result = []
     for obj in ctx.of_kind("Deployment", "StatefulSet", "DaemonSet"):
         template = pod_template(obj)
