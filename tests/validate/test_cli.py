@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,22 @@ def test_helm_binary_found_through_path(helm3: str) -> None:
     env = {"PATH": f"{Path(helm3).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = invoke(str(CHART), "--helm-binary", Path(helm3).name, "-k", "1.37", env=env)
     assert result.exit_code == 0, result.output
+
+
+def test_empty_input_is_valid_but_warns() -> None:
+    result = invoke("-", input="---\n# nothing\n")
+    assert result.exit_code == 0
+    assert "warning K8S006: no Kubernetes objects in the input" in result.output
+
+
+@pytest.mark.helm
+def test_piped_helm_output_names_each_template(helm: str) -> None:
+    rendered = subprocess.run(
+        [helm, "template", "x", str(CHART), "--kube-version", "1.37", "--set", "stopSignal=true"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result = invoke("-", "-k", "1.29", input=rendered)
+    assert result.exit_code == 1
+    assert result.output.startswith("tinychart/templates/deployment.yaml:")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from djhelm.errors import InputError, Problem
 from djhelm.validation.loader import LoadResult, parse_manifests
-from djhelm.validation.model import Finding, ObjectResult, Report
+from djhelm.validation.model import Finding, Location, ObjectResult, Report
 from djhelm.validation.rules import RuleContext, all_rules
 from djhelm.validation.schema_check import check_schema
 from djhelm.validation.schemas import normalize_version, schema_set, supported_versions
@@ -133,5 +133,16 @@ def _validate(
             context = RuleContext([o for o in objects if o.kind], version)
             for rule in all_rules():
                 report.findings.extend(rule.check(context))
+    if not report.objects:
+        # An empty stream is often a broken pipeline (helm failed, wrong folder): say so, without failing.
+        report.findings.append(
+            Finding(
+                rule="K8S006",
+                severity="warning",
+                message="no Kubernetes objects in the input",
+                fix="check the path, or that the command piping into djhelm validate succeeded",
+                location=Location(label or "-"),
+            )
+        )
     report.sort()
     return report

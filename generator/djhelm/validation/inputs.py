@@ -19,7 +19,8 @@ def read_manifests(path: str, stdin: TextIO | None = None) -> list[Source]:
     if path == STDIN:
         if stdin is None:
             raise InputError(Problem("-", "no standard input to read"))
-        return [Source(stdin.read(), "<stdin>")]
+        text = stdin.read()
+        return [Source(text, "<stdin>", helm_output=_from_helm(text))]
     target = Path(path)
     if target.is_file():
         return [_read(target, path)]
@@ -39,10 +40,16 @@ def read_manifests(path: str, stdin: TextIO | None = None) -> list[Source]:
 
 def _read(path: Path, name: str) -> Source:
     try:
-        return Source(path.read_text(encoding="utf-8"), name)
+        text = path.read_text(encoding="utf-8")
+        return Source(text, name, helm_output=_from_helm(text))
     except UnicodeDecodeError as error:
         raise InputError(
             Problem(name, f"not UTF-8 text ({error.reason})", fix="pass YAML manifests")
         ) from None
     except OSError as error:
         raise InputError(Problem(name, f"cannot read: {error.strerror}")) from None
+
+
+def _from_helm(text: str) -> bool:
+    """`helm template` output: findings then name the template of each object (from its # Source: line)."""
+    return text.startswith("---\n# Source: ") or "\n# Source: " in text[:4096]
