@@ -228,3 +228,17 @@ def test_httproute_has_a_compact_strict_schema() -> None:
     assert validate_text(route).valid
     broken = validate_text(route.replace("backendRefs", "backends"))
     assert [e.path for e in schema_errors(broken)] == ["spec.rules[0].backends"] * 2
+
+
+def test_helm_output_locations_name_the_template_and_count_from_its_source_line() -> None:
+    text = (
+        "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+        "---\n# Source: c/templates/b.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\nbad: 1\n"
+    )
+    report = validate_documents([Source(text, "<stdin>", helm_output=True)], ["1.37"], rules=False)
+    [error] = schema_errors(report)
+    assert (error.location.file, error.location.line, error.location.document) == ("c/templates/b.yaml", 4, 1)
+    assert [(o.location.file, o.location.line) for o in report.objects] == [
+        ("c/templates/a.yaml", 1),
+        ("c/templates/b.yaml", 1),
+    ]

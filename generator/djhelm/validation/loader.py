@@ -8,6 +8,7 @@ line only when a finding needs it (most objects have none, so no line map is eve
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,19 +146,16 @@ def _relocate(
     source_lines: list[tuple[int, str]], name: str
 ) -> Callable[[int | None], tuple[str, int | None]]:
     """For `helm template` output: name the template each line came from, counting lines within it."""
+    starts = [start for start, _ in source_lines]
 
     def where(line: int | None) -> tuple[str, int | None]:
-        if line is None or not source_lines:
+        if line is None:
             return name, line
-        current: tuple[int, str] | None = None
-        for start, source in source_lines:
-            if start < line:
-                current = (start, source)
-            else:
-                break
-        if current is None:
+        position = bisect_left(starts, line) - 1  # the last Source comment above the line
+        if position < 0:
             return name, line
-        return current[1], line - current[0]
+        start, source = source_lines[position]
+        return source, line - start
 
     return where
 
