@@ -136,9 +136,10 @@ def test_example_runs_with_only_the_image_requirements(example: str, wheel: Path
     if example == "events":
         worker_log = tmp_path / "worker.log"
         with open(worker_log, "w") as out:
-            worker = subprocess.Popen([str(python), "-m", "celery", "-A", "events.celery:app", "worker",
-                                       "--concurrency", "1"], cwd=cwd, env=env, stdout=out,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+            argv = [str(python), "-m", "celery", "-A", "events.celery:app", "worker", "--concurrency", "1",
+                    "--loglevel", "INFO"]
+            worker = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
         try:
             for _ in range(600):
                 if "ready." in worker_log.read_text() or worker.poll() is not None:
