@@ -259,3 +259,27 @@ def test_zd011_plain_job_with_hash_name_passes() -> None:
     hook(job, None)
     job["metadata"]["name"] = "shop-migrate-3836b4f0"
     assert findings(run(objects), "ZD011") == []
+
+
+# Argo CD hooks follow the same rules (PreSync = pre-*, PostSync = post-*, sync-wave = weight)
+
+
+def argo(item: dict[str, Any], phase: str, wave: str) -> None:
+    hook(item, None)
+    item["metadata"]["annotations"].update(
+        {"argocd.argoproj.io/hook": phase, "argocd.argoproj.io/sync-wave": wave}
+    )
+
+
+def test_argo_cd_hooks_are_understood() -> None:
+    objects = app()
+    argo(obj(objects, "ServiceAccount", "shop-migrations"), "PreSync", "-20")
+    argo(obj(objects, "ConfigMap", "shop-migrations"), "PreSync", "-10")
+    argo(migrate_job(objects), "PreSync", "0")
+    argo(obj(objects, "Job", "shop-migrate-post"), "PostSync", "0")
+    assert [f for f in run(objects).findings if f.rule.startswith("ZD")] == []
+    argo(obj(objects, "ConfigMap", "shop-migrations"), "PreSync", "5")
+    [error] = only(findings(run(objects), "ZD005", "error"))
+    assert "argocd.argoproj.io/sync-wave below 0" in error.fix
+    argo(migrate_job(objects), "PostSync", "0")
+    assert only(findings(run(objects), "ZD008", "error"))

@@ -226,6 +226,9 @@ def test_httproute_has_a_compact_strict_schema() -> None:
               backendRefs: [{name: shop, port: 80}]
         """
     assert validate_text(route).valid
+    assert validate_text(route.replace("hostnames: [shop.example.com]", "hostnames: null")).valid
+    wrong_type = validate_text(route.replace("port: 80", "port: eighty"))
+    assert [e.path for e in schema_errors(wrong_type)] == ["spec.rules[0].backendRefs[0].port"] * 2
     broken = validate_text(route.replace("backendRefs", "backends"))
     assert [e.path for e in schema_errors(broken)] == ["spec.rules[0].backends"] * 2
 

@@ -54,17 +54,38 @@ def replicas(obj: ManifestObject) -> int:
     return 1 if value is None else value
 
 
+ARGO_HOOK = "argocd.argoproj.io/hook"
+ARGO_WAVE = "argocd.argoproj.io/sync-wave"
+ARGO_DELETE = "argocd.argoproj.io/hook-delete-policy"
+# Argo CD runs PreSync hooks before applying the regular resources and PostSync hooks once they are
+# healthy: for ordering and deadlocks they behave as Helm's pre-* and post-* hooks.
+_ARGO_EVENTS = {
+    "PreSync": ("pre-install", "pre-upgrade"),
+    "PostSync": ("post-install", "post-upgrade"),
+    "Sync": ("sync",),
+    "SyncFail": ("sync-fail",),
+    "Skip": ("skip",),
+}
+_ARGO_POLICIES = {
+    "BeforeHookCreation": "before-hook-creation",
+    "HookSucceeded": "hook-succeeded",
+    "HookFailed": "hook-failed",
+}
+
+
 @dataclass(frozen=True)
 class Hook:
     events: frozenset[str]
     weight: int
     delete_policies: frozenset[str]
+    system: str = "helm"  # or "argocd"
 
 
 def helm_hook(obj: ManifestObject) -> Hook | None:
+    """The object's hook: Helm's annotations, else Argo CD's mapped to Helm's events; None if neither."""
     raw = obj.annotations.get(HOOK)
     if not isinstance(raw, str) or not raw.strip():
-        return None
+        return _argo_hook(obj)
     events = frozenset(part.strip() for part in raw.split(",") if part.strip())
     weight = int_value(obj.annotations.get(HOOK_WEIGHT))
     policies_raw = obj.annotations.get(HOOK_DELETE)
@@ -74,6 +95,25 @@ def helm_hook(obj: ManifestObject) -> Hook | None:
         else frozenset({"before-hook-creation"})
     )
     return Hook(events, 0 if weight is None else weight, policies)
+
+
+def _argo_hook(obj: ManifestObject) -> Hook | None:
+    raw = obj.annotations.get(ARGO_HOOK)
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    events = frozenset(
+        event for part in raw.split(",") for event in _ARGO_EVENTS.get(part.strip(), (part.strip().lower(),))
+    )
+    weight = int_value(obj.annotations.get(ARGO_WAVE))
+    policies_raw = obj.annotations.get(ARGO_DELETE)
+    policies = (
+        frozenset(
+            _ARGO_POLICIES.get(p.strip(), p.strip().lower()) for p in policies_raw.split(",") if p.strip()
+        )
+        if isinstance(policies_raw, str)
+        else frozenset({"before-hook-creation"})
+    )
+    return Hook(events, 0 if weight is None else weight, policies, system="argocd")
 
 
 def migration_phase(obj: ManifestObject) -> str | None:

@@ -16,7 +16,8 @@ _PRE = frozenset({"pre-install", "pre-upgrade"})
     "ZD005",
     "config a pre-install hook reads is created before it",
     "error",
-    "Helm runs pre-install/pre-upgrade hooks before it creates or updates the chart's regular resources: a "
+    "Helm runs pre-install/pre-upgrade hooks (Argo CD: PreSync) before it creates or updates the chart's "
+    "regular resources: a "
     "migration Job that mounts the regular ConfigMap, Secret or ServiceAccount fails on first install and "
     "sees the previous release's values on upgrade.",
 )
@@ -27,10 +28,17 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if hook is None or template is None or not (hook.events & _PRE):
             continue
         events = sorted(hook.events & _PRE)
-        fix = (
-            f"make it a hook too: helm.sh/hook: {','.join(events)}, helm.sh/hook-weight below {hook.weight}, "
-            "helm.sh/hook-delete-policy: before-hook-creation"
-        )
+        weight_key = "argocd.argoproj.io/sync-wave" if hook.system == "argocd" else "helm.sh/hook-weight"
+        if hook.system == "argocd":
+            fix = (
+                f"make it a hook too: argocd.argoproj.io/hook: PreSync, argocd.argoproj.io/sync-wave below "
+                f"{hook.weight}, argocd.argoproj.io/hook-delete-policy: BeforeHookCreation"
+            )
+        else:
+            fix = (
+                f"make it a hook too: helm.sh/hook: {','.join(events)}, helm.sh/hook-weight below "
+                f"{hook.weight}, helm.sh/hook-delete-policy: before-hook-creation"
+            )
         seen: set[tuple[str, str]] = set()
         for kind, name, path in references(template):
             dependency = ctx.find(kind, name)
@@ -66,6 +74,6 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     obj,
                     f"reads {kind}/{name} whose hook weight {dep_hook.weight} is not below the "
                     f"Job's {hook.weight}",
-                    f"give {kind}/{name} a lower helm.sh/hook-weight",
+                    f"give {kind}/{name} a {weight_key} below {hook.weight}",
                     path,
                 )
