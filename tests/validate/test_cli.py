@@ -87,7 +87,8 @@ def test_stdin_directory_and_sorted_files(tmp_path: Path) -> None:
         (["does-not-exist.yaml"], "no such file or directory"),
         ([GOOD, "--kube-version", "1.12"], "unsupported Kubernetes version '1.12'"),
         ([GOOD, "--format", "xml"], "Invalid value"),
-        ([GOOD, "--values", GOOD], "--values applies to chart directories only"),
+        ([GOOD, "--values", GOOD], "--values and --set apply to chart directories only"),
+        ([GOOD, "--set", "a=b"], "--values and --set apply to chart directories only"),
     ],
 )
 def test_usage_and_input_errors_exit_2(args: list[str], message: str) -> None:
@@ -214,3 +215,25 @@ def test_piped_helm_output_names_each_template(helm: str) -> None:
     result = invoke("-", "-k", "1.29", input=rendered)
     assert result.exit_code == 1
     assert result.output.startswith("tinychart/templates/deployment.yaml:")
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("chart", ["shop", "events"])
+@pytest.mark.parametrize("strategy", ["hook", "job", "argocd", "none"])
+@pytest.mark.parametrize("phases", ["false", "true"])
+def test_example_charts_pass_every_rule_with_each_migration_strategy(
+    helm3: str, chart: str, strategy: str, phases: str
+) -> None:
+    path = REPO / "charts" / chart
+    if not (path / "Chart.yaml").is_file():
+        pytest.skip(f"charts/{chart} is not generated yet")
+    settings = [
+        f"migrations.strategy={strategy}",
+        f"migrations.phases={phases}",
+        "ingress.enabled=true",
+        "httpRoute.enabled=true",
+        "web.autoscaling.enabled=true",
+    ]
+    result = invoke(str(path), "--helm-binary", helm3, *[a for s in settings for a in ("--set", s)])
+    assert result.exit_code == 0, result.output
+    assert " 0 error(s)" in result.output

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from djhelm.cli._common import user_errors
+from djhelm.errors import InputError, Problem
 from djhelm.validation import Report, Source, default_versions, resolve_versions, validate_per_version
 from djhelm.validation.helm import find_helm, render_chart
 from djhelm.validation.inputs import is_chart, read_manifests
@@ -62,6 +63,14 @@ def validate(
             show_default=False,
         ),
     ] = None,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="KEY=VALUE passed to helm template for chart directories (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     release_name: Annotated[
         str, typer.Option("--release-name", help="Release name for helm template.")
     ] = "release",
@@ -89,11 +98,18 @@ def validate(
         if path != "-" and is_chart(target):
             helm = find_helm(helm_binary)
             sources = {
-                v: [render_chart(helm, target, v, values or [], release_name, namespace)] for v in versions
+                v: [render_chart(helm, target, v, values or [], release_name, namespace, set_values or [])]
+                for v in versions
             }
         else:
-            if values:
-                raise typer.BadParameter("--values applies to chart directories only", param_hint="--values")
+            if values or set_values:
+                raise InputError(
+                    Problem(
+                        path,
+                        "--values and --set apply to chart directories only (this is not one)",
+                        fix="pass a chart directory (with Chart.yaml), or drop --values/--set",
+                    )
+                )
             manifests = read_manifests(path, sys.stdin)
             sources = {v: manifests for v in versions}
         report: Report = validate_per_version(

@@ -29,10 +29,13 @@ def render_chart(
     values: Sequence[Path] = (),
     release: str = "release",
     namespace: str | None = None,
+    set_values: Sequence[str] = (),
 ) -> Source:
     command = [helm, "template", release, str(chart), "--kube-version", f"v{kube_version}.0"]
     for file in values:
         command += ["--values", str(file)]
+    for assignment in set_values:
+        command += ["--set", assignment]
     if namespace:
         command += ["--namespace", namespace]
     try:
