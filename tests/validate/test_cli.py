@@ -237,3 +237,14 @@ def test_example_charts_pass_every_rule_with_each_migration_strategy(
     result = invoke(str(path), "--helm-binary", helm3, *[a for s in settings for a in ("--set", s)])
     assert result.exit_code == 0, result.output
     assert " 0 error(s)" in result.output
+
+
+def test_unreadable_inputs_exit_2(tmp_path: Path) -> None:
+    binary = tmp_path / "blob.yaml"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    result = invoke(str(binary))
+    assert result.exit_code == 2 and "not UTF-8 text" in result.output
+    empty_dir = tmp_path / "empty"
+    empty_dir.mkdir()
+    result = invoke(str(empty_dir))
+    assert result.exit_code == 2 and "holds no *.yaml or *.yml files" in result.output
