@@ -138,3 +138,19 @@ def test_every_kind_of_variable_lands_where_the_config_checks_want_it(run_init: 
     assert "migrationUrl: {" in text  # the settings read DATABASE_MIGRATION_URL, so it is offered enabled
     for owned in ("DJHELM_LOCK_TIMEOUT:", "DJANGO_SETTINGS_MODULE:", "  DATABASE_URL:"):
         assert owned not in text
+
+
+def test_write_failure_leaves_no_temporary_file(run_init: Callable[..., Any], project: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure between writing and renaming leaves neither djhelm.yaml nor a temp file. A full disk
+    cannot be arranged here, so the rename is made to fail the way it would."""
+    import djhelm.cli.init as init_module
+
+    def failing_replace(source: str, target: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(init_module.os, "replace", failing_replace)
+    result = run_init(str(project))
+    assert result.exit_code == 2
+    assert "cannot write: No space left on device" in result.output
+    assert sorted(p.name for p in project.iterdir()) == ["manage.py", "proj"]

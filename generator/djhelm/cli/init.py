@@ -46,7 +46,13 @@ def _init(project_dir: Path, output: Path | None, force: bool) -> tuple[Path, li
     text = build(project, target)
     # The scaffold must be a valid config as written; if not, that is djhelm's bug, and nothing is written.
     parse_config(text, str(target))
-    write_atomically(target, text)
+    try:
+        write_atomically(target, text)
+    except OSError as error:
+        raise DjhelmError(
+            f"{target}: cannot write: {error.strerror}\n"
+            "  fix: check the folder's permissions and free space, or choose --output"
+        ) from None
     return target, list(project.notes)
 
 
