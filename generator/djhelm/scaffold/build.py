@@ -271,17 +271,19 @@ def _processes(project: DjangoProject) -> Entry | None:
     )
 
 
-def _header(project: DjangoProject, name: str, secrets: list[Entry], project_dir: str) -> list[str]:
+def _header(
+    project: DjangoProject, name: str, secrets: list[Entry], project_dir: str, file_name: str
+) -> list[str]:
     read = ["manage.py", *project.settings_files]
     if project.health.source:
         read.append(project.health.source)
     if project.celery:
         read.append(project.celery.source.file)
     lines = [
-        f"djhelm.yaml for the Django project in {project_dir!s} (written by `djhelm init`).",
+        f"{file_name} for the Django project in {project_dir} (written by `djhelm init`).",
         f"Read, without importing anything: {', '.join(dict.fromkeys(read))}.",
-        "Edit the lines marked TODO, then: djhelm render djhelm.yaml --output charts/" + name,
-        "Reference: docs/init.md and schemas/djhelm-config.schema.json.",
+        f"Edit the lines marked TODO, then: djhelm render {file_name} --output charts/{name}",
+        "Every key is described in djhelm's docs/init.md and schemas/djhelm-config.schema.json.",
         "",
         "Secrets this chart references (create them in the release namespace first):",
         f"  kubectl create secret generic {name}-db --from-literal=url='postgres://USER:PASSWORD@HOST:5432/DB'",
@@ -370,4 +372,4 @@ def build(project: DjangoProject, output: Path) -> str:
     processes = _processes(project)
     if processes:
         entries.append(processes)
-    return render(_header(project, name, secret, project_dir), entries)
+    return render(_header(project, name, secret, project_dir, output.name), entries)
