@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from djhelm.cli import app
 from djhelm.config import load_config, parse_config
+from tests.init.conftest import REPO_ROOT
 
 
 def _init(run_init: Callable[..., Any], project: Path) -> dict[str, Any]:
@@ -61,6 +62,9 @@ def test_events(run_init: Callable[..., Any], example_copy: Callable[[str], Path
     assert data["processes"]["beat"] == {"kind": "celery-beat", "app": "events.celery:app"}
     assert _is_reference(data["secretEnv"]["CELERY_BROKER_URL"])
     assert _is_reference(data["secretEnv"]["SECRET_KEY"])
+    # The settings treat a missing CELERY_RESULT_BACKEND as "no results": the pod must start without it.
+    assert data["secretEnv"]["CELERY_RESULT_BACKEND"]["optional"] is True
+    assert "optional" not in data["secretEnv"]["CELERY_BROKER_URL"]
     text = (project / "djhelm.yaml").read_text()
     # The broker default in settings.py never leaks into the config as a value.
     assert "redis://localhost" not in text
@@ -158,3 +162,19 @@ def test_helm_accepts_the_chart_of_a_fresh_startproject(run_init: Callable[..., 
     deployment = next(d for d in deployments if d["metadata"]["name"].endswith("web"))
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert "mysite.wsgi:application" in " ".join(container.get("command", []) + container.get("args", []))
+
+
+@pytest.mark.parametrize("name", ["shop", "events"])
+def test_committed_example_configs_agree_with_what_init_reads(name: str, run_init: Callable[..., Any],
+                                                              example_copy: Callable[[str], Path]) -> None:
+    """examples/<name>/djhelm.yaml is written by hand; the facts init reads from the project must match it."""
+    generated = _init(run_init, example_copy(name))
+    committed = yaml.safe_load((REPO_ROOT / "examples" / name / "djhelm.yaml").read_text())
+    assert committed["django"]["settingsModule"] == generated["django"]["settingsModule"]
+    for key in ("server", "application", "readinessPath", "livenessPath"):
+        assert committed["web"].get(key) == generated["web"][key], key
+    apps = {process["kind"]: process["app"] for process in generated.get("processes", {}).values()}
+    assert {p["kind"]: p["app"] for p in committed.get("processes", {}).values()} == apps
+    # Every secret the settings cannot do without is supplied by the committed config.
+    required = {k for k, ref in generated["secretEnv"].items() if not ref.get("optional")}
+    assert required <= set(committed.get("secretEnv", {}))

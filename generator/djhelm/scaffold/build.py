@@ -12,7 +12,7 @@ from pathlib import Path
 
 from djhelm.project import DjangoProject, EnvRead
 from djhelm.scaffold.secrets import is_chart_owned, is_secret, secret_key_name
-from djhelm.scaffold.yamltext import Block, Entry, render
+from djhelm.scaffold.yamltext import Block, Entry, Flow, render
 
 _GENERIC_PACKAGES = {
     "config",
@@ -65,16 +65,17 @@ def _env_entries(project: DjangoProject, name: str) -> tuple[list[Entry], list[E
         if is_chart_owned(read.name):
             continue
         if is_secret(read.name, read.default):
-            note = _where(read) + (
-                ""
-                if read.default is None
-                else "; the chart always sets it (the default in the code is not used)"
-            )
-            secret.append(
-                Entry(
-                    read.name, {"secretName": f"{name}-django", "key": secret_key_name(read.name)}, note=note
-                )
-            )
+            reference: dict[str, Flow] = {"secretName": f"{name}-django", "key": secret_key_name(read.name)}
+            if read.required:
+                note = _where(read)
+            elif read.default is not None:
+                # A default in the code is usually a developer's value (redis://localhost): do not fall back.
+                note = f"{_where(read)}; required here, so the code's default never reaches production"
+            else:
+                # The code runs without it (a feature switched off): a missing key must not stop the pod.
+                reference["optional"] = True
+                note = f"{_where(read)}; optional: the settings work without it"
+            secret.append(Entry(read.name, reference, note=note))
         elif _HOSTS.search(read.name):
             env.append(
                 Entry(read.name, f"{name}.example.com", note=f"TODO: your public host names; {_where(read)}")
