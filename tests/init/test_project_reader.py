@@ -181,3 +181,51 @@ def test_secret_classification(name: str, default: str | None, secret: bool) -> 
 def test_chart_owned_variables() -> None:
     assert is_chart_owned("DATABASE_URL") and is_chart_owned("DJHELM_LOCK_TIMEOUT")
     assert not is_chart_owned("DATABASE_CONNECT_TIMEOUT")
+
+
+def test_cookiecutter_django_layout(tmp_path: Path) -> None:
+    """manage.py defaults to the local settings; production settings sit beside them (django-environ)."""
+    project = write_tree(tmp_path / "acme_portal", {
+        "manage.py": manage_py("config.settings.local"),
+        "config/__init__.py": "",
+        "config/settings/__init__.py": "",
+        "config/settings/base.py": """
+            import environ
+            env = environ.Env()
+            DATABASES = {"default": env.db("DATABASE_URL")}
+            WSGI_APPLICATION = "config.wsgi.application"
+            ROOT_URLCONF = "config.urls"
+            CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+        """,
+        "config/settings/local.py": """
+            from .base import *
+            SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only")
+            DEBUG = True
+        """,
+        "config/settings/production.py": """
+            from .base import *
+            SECRET_KEY = env("DJANGO_SECRET_KEY")
+            ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["example.com"])
+            SENTRY_DSN = env("SENTRY_DSN")
+        """,
+        "config/wsgi.py": "application = None\n",
+        "config/celery_app.py": """
+            from celery import Celery
+            app = Celery("acme_portal")
+        """,
+        "config/urls.py": "urlpatterns = []\n",
+    })
+    found = read_project(project)
+    assert found.settings_module == "config.settings.production"
+    assert "manage.py defaults to config.settings.local" in found.notes[0]
+    assert (found.entrypoint.server, found.entrypoint.application) == ("gunicorn", "config.wsgi:application")
+    assert {read.name for read in found.env_reads} == {
+        "DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "SENTRY_DSN"}
+    assert found.celery is not None and found.celery.app == "config.celery_app:app"
+    assert not any("DEBUG = True" in note for note in found.notes)  # that was the local settings
+
+
+def test_settings_module_without_a_production_sibling_is_kept(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {"manage.py": manage_py("p.settings.dev"),
+                                          "p/settings/__init__.py": "", "p/settings/dev.py": "X = 1\n"})
+    assert read_project(project).settings_module == "p.settings.dev"

@@ -85,6 +85,22 @@ def _entrypoint(root: Path, info: SettingsInfo, settings_module: str) -> tuple[E
     return Entrypoint("gunicorn", f"{package}.wsgi:application", "Django's default layout (not found)"), notes
 
 
+_DEVELOPMENT = {"local", "dev", "develop", "development", "debug"}
+_PRODUCTION = ("production", "prod")
+
+
+def _production_sibling(root: Path, module: str) -> str:
+    """``config.settings.production`` when manage.py points at ``config.settings.local`` (cookiecutter-django
+    and similar layouts keep the development settings as manage.py's default)."""
+    package, _, last = module.rpartition(".")
+    if not package or last not in _DEVELOPMENT:
+        return module
+    for name in _PRODUCTION:
+        if module_file(root, f"{package}.{name}") is not None:
+            return f"{package}.{name}"
+    return module
+
+
 def _hard_coded(info: SettingsInfo) -> list[str]:
     """Settings that must differ in production but are written into the code."""
     notes = []
@@ -112,9 +128,16 @@ def read_project(root: Path) -> DjangoProject:
     """Read the project whose manage.py is in ``root``. Raises ProjectError naming the file and the fix."""
     root = root.resolve()
     manage = require_manage_py(root)
-    settings_module = settings_module_in_manage_py(parse_file(manage, shown(root, manage)), str(manage))
+    default_module = settings_module_in_manage_py(parse_file(manage, shown(root, manage)), str(manage))
+    settings_module = _production_sibling(root, default_module)
     info = read_settings(root, settings_module)
     entrypoint, notes = _entrypoint(root, info, settings_module)
+    if settings_module != default_module:
+        notes.insert(
+            0,
+            f"manage.py defaults to {default_module}, a development settings module; the chart uses "
+            f"{settings_module} (change django.settingsModule if that is wrong)",
+        )
     apps = _installed_apps(info)
     urlconf, _ = _setting_str(info, "ROOT_URLCONF")
     health = find_health_paths(root, urlconf)
