@@ -229,3 +229,33 @@ def test_settings_module_without_a_production_sibling_is_kept(tmp_path: Path) ->
     project = write_tree(tmp_path / "p", {"manage.py": manage_py("p.settings.dev"),
                                           "p/settings/__init__.py": "", "p/settings/dev.py": "X = 1\n"})
     assert read_project(project).settings_module == "p.settings.dev"
+
+
+@pytest.mark.parametrize(("line", "server", "application"), [
+    ("web: gunicorn proj.wsgi --log-file -", "gunicorn", "proj.wsgi:application"),
+    ("web: gunicorn -w 3 -k uvicorn.workers.UvicornWorker proj.asgi:application", "uvicorn",
+     "proj.asgi:application"),
+    ("web: exec python -m uvicorn --host 0.0.0.0 --port $PORT proj.asgi:app", "uvicorn", "proj.asgi:app"),
+    ("web: daphne -b 0.0.0.0 -p $PORT proj.asgi:application", "uvicorn", "proj.asgi:application"),
+])
+def test_procfile_web_process_decides_the_server(tmp_path: Path, line: str, server: str,
+                                                 application: str) -> None:
+    project = write_tree(tmp_path / "p", {
+        "manage.py": manage_py("proj.settings"),
+        "proj/settings.py": 'WSGI_APPLICATION = "proj.wsgi.application"\n',
+        "Procfile": f"release: python manage.py migrate\n{line}\nworker: celery -A proj worker\n",
+    })
+    entrypoint = read_project(project).entrypoint
+    assert (entrypoint.server, entrypoint.application) == (server, application)
+    assert "Procfile:2" in entrypoint.reason
+
+
+def test_procfile_without_a_known_web_server_is_ignored(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {
+        "manage.py": manage_py("proj.settings"),
+        "proj/settings.py": 'WSGI_APPLICATION = "proj.wsgi.application"\n',
+        "Procfile": "web: python manage.py runserver 0.0.0.0:$PORT\n",
+    })
+    entrypoint = read_project(project).entrypoint
+    assert (entrypoint.server, entrypoint.application) == ("gunicorn", "proj.wsgi:application")
+    assert "WSGI_APPLICATION" in entrypoint.reason

@@ -9,6 +9,7 @@ from djhelm.project.celery import find_celery_app
 from djhelm.project.envreads import merge_reads
 from djhelm.project.locate import module_file, require_manage_py, settings_module_in_manage_py, shown
 from djhelm.project.model import DjangoProject, Entrypoint, Source
+from djhelm.project.procfile import read_procfile
 from djhelm.project.pysource import literal_str, parse_file
 from djhelm.project.settings import SettingsInfo, read_settings
 from djhelm.project.urls import find_health_paths
@@ -60,6 +61,10 @@ def _entrypoint(root: Path, info: SettingsInfo, settings_module: str) -> tuple[E
     apps = _installed_apps(info) or ()
     if asgi:
         return Entrypoint("uvicorn", _as_app_path(asgi), f"ASGI_APPLICATION is set ({asgi_at})"), notes
+    procfile = read_procfile(root)
+    if procfile is not None:
+        reason = f"the Procfile's web process runs it (Procfile:{procfile.line})"
+        return Entrypoint(procfile.server, procfile.application, reason), notes
     if "channels" in apps or "daphne" in apps:
         target = f"{package}.asgi:application"
         return Entrypoint("uvicorn", target, "channels/daphne is in INSTALLED_APPS, which needs ASGI"), notes

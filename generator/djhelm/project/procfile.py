@@ -1,0 +1,94 @@
+"""Read the web server from a Procfile (Heroku, Dokku, honcho): the command a project already runs in
+production says more about WSGI vs ASGI than the settings that `startproject` wrote."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")
+_ASGI_SERVERS = {"uvicorn", "daphne", "hypercorn"}
+# Options of gunicorn/uvicorn that take a value (so the value is not mistaken for the application).
+_VALUED = {
+    "-b",
+    "--bind",
+    "-w",
+    "--workers",
+    "-k",
+    "--worker-class",
+    "-c",
+    "--config",
+    "-t",
+    "--timeout",
+    "--graceful-timeout",
+    "--host",
+    "--port",
+    "--log-level",
+    "--log-file",
+    "--access-logfile",
+    "--error-logfile",
+    "--chdir",
+    "--threads",
+    "--max-requests",
+    "--timeout-graceful-shutdown",
+    "-p",
+    "--forwarded-allow-ips",
+    "--root-path",
+    "--env-file",
+    "--workers-per-core",
+    "--pythonpath",
+}
+
+
+@dataclass(frozen=True)
+class ProcfileWeb:
+    server: str  # gunicorn | uvicorn
+    application: str  # module:attribute
+    line: int
+
+
+def _application(argv: list[str]) -> str | None:
+    skip = False
+    for arg in argv[1:]:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            module, _, attribute = arg.partition(":")
+            # gunicorn accepts a bare module and looks for `application`.
+            return f"{module}:{attribute or 'application'}"
+    return None
+
+
+def read_procfile(root: Path) -> ProcfileWeb | None:
+    path = root / "Procfile"
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for number, raw in enumerate(lines, start=1):
+        match = _LINE.match(raw.strip())
+        if not match or match.group(1) != "web":
+            continue
+        try:
+            argv = shlex.split(match.group(2))
+        except ValueError:
+            return None
+        while argv and (argv[0] in ("exec", "python", "python3", "-m") or "=" in argv[0]):
+            argv = argv[1:]  # `exec`, `python -m gunicorn`, `VAR=value gunicorn`
+        if not argv:
+            return None
+        program = Path(argv[0]).name
+        application = _application(argv)
+        if application is None:
+            return None
+        asgi_worker = any("uvicorn" in arg.lower() and "worker" in arg.lower() for arg in argv)
+        if program in _ASGI_SERVERS or (program == "gunicorn" and asgi_worker):
+            return ProcfileWeb("uvicorn", application, number)
+        if program == "gunicorn":
+            return ProcfileWeb("gunicorn", application, number)
+        return None
+    return None
