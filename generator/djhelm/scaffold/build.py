@@ -14,19 +14,10 @@ from djhelm.project import DjangoProject, EnvRead
 from djhelm.scaffold.secrets import is_chart_owned, is_secret, secret_key_name
 from djhelm.scaffold.yamltext import Block, Entry, Flow, render
 
-_GENERIC_PACKAGES = {
-    "config",
-    "settings",
-    "project",
-    "core",
-    "conf",
-    "src",
-    "app",
-    "main",
-    "django",
-    "web",
-    "site",
-}
+# Settings packages named like this say nothing about the project; the folder name is used instead.
+_GENERIC_PACKAGES = frozenset(
+    ("config", "settings", "project", "core", "conf", "src", "app", "main", "django", "web", "site")
+)
 _HOSTS = re.compile(r"ALLOWED_HOSTS$")
 _ORIGINS = re.compile(r"(TRUSTED_ORIGINS|CORS_ALLOWED_ORIGINS)$")
 _DEBUG = re.compile(r"^(DJANGO_)?DEBUG$")
