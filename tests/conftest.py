@@ -20,7 +20,9 @@ def _helm_binary(name: str) -> str:
     for candidate in (TOOLS_BIN / name, shutil.which(name)):
         if candidate and Path(candidate).exists():
             return str(candidate)
-    raise pytest.UsageError(f"{name} not found: run scripts/setup.sh (installs Helm 3 and Helm 4 into .tools/bin)")
+    raise pytest.UsageError(
+        f"{name} not found: run scripts/setup.sh (installs Helm 3 and Helm 4 into .tools/bin)"
+    )
 
 
 @pytest.fixture(scope="session")

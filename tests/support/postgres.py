@@ -26,7 +26,9 @@ def pg_bin(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    raise RuntimeError(f"PostgreSQL binary {name!r} not found: run scripts/setup.sh (installs Debian's postgresql)")
+    raise RuntimeError(
+        f"PostgreSQL binary {name!r} not found: run scripts/setup.sh (installs Debian's postgresql)"
+    )
 
 
 def free_port() -> int:
@@ -108,8 +110,8 @@ class PostgresServer:
         shutil.rmtree(self.datadir, ignore_errors=True)
 
     def psql(self, sql: str, dbname: str = "postgres") -> str:
-        result = subprocess.run([pg_bin("psql"), "-X", "-At", "-v", "ON_ERROR_STOP=1", self.dsn(dbname), "-c", sql],
-                                check=True, capture_output=True, text=True)
+        command = [pg_bin("psql"), "-X", "-At", "-v", "ON_ERROR_STOP=1", self.dsn(dbname), "-c", sql]
+        result = subprocess.run(command, check=True, capture_output=True, text=True)
         return result.stdout.strip()
 
     def create_database(self, name: str) -> str:
