@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ EVENTS = REPO_ROOT / "examples" / "events"
 def _env(container: dict[str, Any], config_map: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
     """The environment Kubernetes would build: envFrom ConfigMap, then env (secretKeyRefs resolved)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DJHELM_", "PG"))}
+    # In the image `python` is the one with Django on PATH; here that is the interpreter running the tests.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(config_map["data"])
     for entry in container.get("env", []):
         if "value" in entry:
