@@ -15,7 +15,7 @@ if ! command -v initdb >/dev/null 2>&1 && [ ! -x /usr/lib/postgresql/15/bin/init
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]' 2>&1 | grep -v '^WARNING: Location' || true
 .venv/bin/python -c "import djhelm, django, psycopg, pglast" # fails loudly when the install above did not work
 scripts/install-helm.sh >/dev/null
 echo "djhelm set up: .venv/bin/djhelm, helm binaries in .tools/bin"
