@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from djhelm.config.yamlsource import SourceMap, dotted
+from djhelm.config.yamlsource import SourceMap
 from djhelm.errors import Problem
+from djhelm.fieldpath import dotted
 
 # Names whose values are secrets by convention; a literal value for them in `env` would end up in a ConfigMap.
 _SECRET_NAME = re.compile(

@@ -9,8 +9,9 @@ from typing import Any
 
 import jsonschema
 
-from djhelm.config.yamlsource import SourceMap, dotted
+from djhelm.config.yamlsource import SourceMap
 from djhelm.errors import Problem
+from djhelm.fieldpath import dotted
 from djhelm.resources import schemas_dir
 
 SCHEMA_FILE = "djhelm-config.schema.json"

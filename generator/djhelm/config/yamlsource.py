@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from djhelm.errors import ConfigError, Problem
+from djhelm.fieldpath import dotted
 
 Path = tuple[str | int, ...]
 
@@ -34,17 +35,6 @@ class SourceMap:
             if not probe:
                 return None
             probe = probe[:-1]
-
-
-def dotted(path: Path) -> str:
-    """``("web", "port")`` -> ``web.port``; list items as ``hostnames[0]``."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
 
 
 def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap]:

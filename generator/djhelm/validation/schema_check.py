@@ -7,20 +7,11 @@ from typing import Any
 
 import jsonschema
 
+from djhelm.fieldpath import dotted as render_path
 from djhelm.validation.model import Finding, ManifestObject, ObjectStatus
 from djhelm.validation.schemas import SchemaSet
 
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
-
-
-def render_path(path: tuple[str | int, ...] | list[str | int]) -> str:
-    text = ""
-    for step in path:
-        if isinstance(step, int):
-            text += f"[{step}]"
-        else:
-            text += f".{step}" if text else str(step)
-    return text
 
 
 def _json_type(value: Any) -> str:

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from djhelm.fieldpath import dotted as render_path
 from djhelm.validation.model import Finding, ManifestObject, Severity
-from djhelm.validation.schema_check import render_path
 
 Path = tuple[str | int, ...]
 

@@ -1,0 +1,16 @@
+"""One spelling of a path into a YAML/JSON document, shared by config errors and manifest findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    """``("web", "port")`` -> ``web.port``; list items as ``hostnames[0]``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
