@@ -4,12 +4,12 @@ ever becomes template code; every project choice arrives through .Values.
 */}}
 
 {{/* Chart name, overridable with nameOverride. */}}
-{{- define "djhelm.name" -}}
+{{- define "events.name" -}}
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{/* Fully qualified app name: release-chart, cut to the 63 characters DNS names allow. */}}
-{{- define "djhelm.fullname" -}}
+{{- define "events.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
@@ -23,39 +23,39 @@ ever becomes template code; every project choice arrives through .Values.
 {{- end }}
 
 {{/* Base for names that get a suffix (Job names also become a label value, at most 63 characters). */}}
-{{- define "djhelm.shortname" -}}
-{{- include "djhelm.fullname" . | trunc 40 | trimSuffix "-" }}
+{{- define "events.shortname" -}}
+{{- include "events.fullname" . | trunc 40 | trimSuffix "-" }}
 {{- end }}
 
-{{- define "djhelm.chart" -}}
+{{- define "events.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{/* Standard labels on every object. */}}
-{{- define "djhelm.labels" -}}
-helm.sh/chart: {{ include "djhelm.chart" . }}
-{{ include "djhelm.selectorLabels" . }}
+{{- define "events.labels" -}}
+helm.sh/chart: {{ include "events.chart" . }}
+{{ include "events.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | toString | toJson }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/part-of: {{ include "djhelm.name" . }}
+app.kubernetes.io/part-of: {{ include "events.name" . }}
 {{- end }}
 
 {{/* Labels that never change during a release's life (Deployment selectors are immutable). */}}
-{{- define "djhelm.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "djhelm.name" . }}
+{{- define "events.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "events.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
-{{- define "djhelm.image" -}}
+{{- define "events.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
 {{- end }}
 
-{{- define "djhelm.serviceAccountName" -}}
-{{- include "djhelm.fullname" . }}
+{{- define "events.serviceAccountName" -}}
+{{- include "events.fullname" . }}
 {{- end }}
 
-{{- define "djhelm.migrationsName" -}}
-{{- printf "%s-migrations" (include "djhelm.shortname" .) }}
+{{- define "events.migrationsName" -}}
+{{- printf "%s-migrations" (include "events.shortname" .) }}
 {{- end }}
 
 {{/*
@@ -63,35 +63,35 @@ Short hash of everything a migration run depends on. The `job` strategy puts it 
 image or new migration settings create a new Job (Job specs are immutable) and an unchanged release keeps
 the finished one.
 */}}
-{{- define "djhelm.migrationHash" -}}
-{{- printf "%s|%s|%s|%s" (include "djhelm.image" .) (toJson .Values.migrations) (toJson .Values.database) (toJson .Values.django) | sha256sum | trunc 8 }}
+{{- define "events.migrationHash" -}}
+{{- printf "%s|%s|%s|%s" (include "events.image" .) (toJson .Values.migrations) (toJson .Values.database) (toJson .Values.django) | sha256sum | trunc 8 }}
 {{- end }}
 
 {{/* Pod-level security settings shared by every pod. */}}
-{{- define "djhelm.podSecurityContext" -}}
+{{- define "events.podSecurityContext" -}}
 {{- toYaml .Values.podSecurityContext }}
 {{- end }}
 
 {{/* Container-level security settings shared by every container. */}}
-{{- define "djhelm.securityContext" -}}
+{{- define "events.securityContext" -}}
 {{- toYaml .Values.securityContext }}
 {{- end }}
 
 {{/* Optional working directory (the folder with manage.py inside the image). */}}
-{{- define "djhelm.workingDir" -}}
+{{- define "events.workingDir" -}}
 {{- with .Values.django.workingDir }}
 workingDir: {{ . | toJson }}
 {{- end }}
 {{- end }}
 
 {{/* The writable scratch space every container gets, because the root filesystem is read-only. */}}
-{{- define "djhelm.tmpMount" -}}
+{{- define "events.tmpMount" -}}
 volumeMounts:
   - name: tmp
     mountPath: /tmp
 {{- end }}
 
-{{- define "djhelm.tmpVolume" -}}
+{{- define "events.tmpVolume" -}}
 volumes:
   - name: tmp
     emptyDir:
@@ -99,7 +99,7 @@ volumes:
 {{- end }}
 
 {{/* A secretKeyRef source from a {secretName, key, optional} value. */}}
-{{- define "djhelm.secretRef" -}}
+{{- define "events.secretRef" -}}
 valueFrom:
   secretKeyRef:
     name: {{ .secretName | toJson }}
@@ -110,10 +110,10 @@ valueFrom:
 {{- end }}
 
 {{/* secretEnv entries: every user secret arrives by reference only. */}}
-{{- define "djhelm.secretEnv" -}}
+{{- define "events.secretEnv" -}}
 {{- range $name, $ref := .Values.secretEnv }}
 - name: {{ $name | toJson }}
-  {{- include "djhelm.secretRef" $ref | nindent 2 }}
+  {{- include "events.secretRef" $ref | nindent 2 }}
 {{- end }}
 {{- end }}
 
@@ -122,17 +122,17 @@ Env of long-running app containers (web, workers): the pooled primary URL, secre
 Each replica URL gets its own variable; DATABASE_REPLICA_URLS joins them with Kubernetes' $(VAR) expansion,
 which works because the referenced variables are defined earlier in the same list.
 */}}
-{{- define "djhelm.appEnv" -}}
+{{- define "events.appEnv" -}}
 - name: DATABASE_URL
-  {{- include "djhelm.secretRef" .Values.database.url | nindent 2 }}
-{{- include "djhelm.secretEnv" . }}
+  {{- include "events.secretRef" .Values.database.url | nindent 2 }}
+{{- include "events.secretEnv" . }}
 {{- with .Values.database.replicas }}
 {{- $refs := list }}
 {{- $weights := list }}
 {{- range $name, $replica := . }}
 {{- $var := printf "DATABASE_REPLICA_URL_%s" ($name | upper) }}
 - name: {{ $var }}
-  {{- include "djhelm.secretRef" $replica | nindent 2 }}
+  {{- include "events.secretRef" $replica | nindent 2 }}
 {{- $refs = append $refs (printf "$(%s)" $var) }}
 {{- /* hasKey, not `default`: Sprig's default treats weight 0 as unset, and 0 means "out of rotation" */}}
 {{- $weight := ternary $replica.weight 1 (hasKey $replica "weight") }}
@@ -150,21 +150,21 @@ Env of everything that runs or waits for migrations: the primary only, never a r
 at migrationUrl (direct to the primary, bypassing a pooler) when it is set, so a plain `manage.py migrate`
 uses it too; DATABASE_MIGRATION_URL is set for djhelm.runtime.
 */}}
-{{- define "djhelm.migrationEnv" -}}
+{{- define "events.migrationEnv" -}}
 {{- if .Values.database.migrationUrl }}
 - name: DATABASE_URL
-  {{- include "djhelm.secretRef" .Values.database.migrationUrl | nindent 2 }}
+  {{- include "events.secretRef" .Values.database.migrationUrl | nindent 2 }}
 - name: DATABASE_MIGRATION_URL
-  {{- include "djhelm.secretRef" .Values.database.migrationUrl | nindent 2 }}
+  {{- include "events.secretRef" .Values.database.migrationUrl | nindent 2 }}
 {{- else }}
 - name: DATABASE_URL
-  {{- include "djhelm.secretRef" .Values.database.url | nindent 2 }}
+  {{- include "events.secretRef" .Values.database.url | nindent 2 }}
 {{- end }}
-{{- include "djhelm.secretEnv" . }}
+{{- include "events.secretEnv" . }}
 {{- end }}
 
 {{/* Non-secret settings shared by the app ConfigMap and the migration ConfigMap copy. */}}
-{{- define "djhelm.configData" -}}
+{{- define "events.configData" -}}
 DJANGO_SETTINGS_MODULE: {{ .Values.django.settingsModule | toJson }}
 {{- range $name, $value := .Values.env }}
 {{ $name | toJson }}: {{ $value | toString | toJson }}
@@ -172,7 +172,7 @@ DJANGO_SETTINGS_MODULE: {{ .Values.django.settingsModule | toJson }}
 {{- end }}
 
 {{/* True when app pods must wait for migrations themselves: nothing else orders them after the Job. */}}
-{{- define "djhelm.podsWaitForMigrations" -}}
+{{- define "events.podsWaitForMigrations" -}}
 {{- if has .Values.migrations.strategy (list "job" "none") }}true{{ end }}
 {{- end }}
 
@@ -180,11 +180,11 @@ DJANGO_SETTINGS_MODULE: {{ .Values.django.settingsModule | toJson }}
 Init container that holds an app pod until the schema it needs is in place. With phases it waits for the
 `pre` migrations only (post migrations run after the rollout); without phases for every migration.
 */}}
-{{- define "djhelm.waitForMigrations" -}}
+{{- define "events.waitForMigrations" -}}
 - name: wait-for-migrations
-  image: {{ include "djhelm.image" . | toJson }}
+  image: {{ include "events.image" . | toJson }}
   imagePullPolicy: {{ .Values.image.pullPolicy }}
-  {{- with (include "djhelm.workingDir" . | trim) }}{{ . | nindent 2 }}{{ end }}
+  {{- with (include "events.workingDir" . | trim) }}{{ . | nindent 2 }}{{ end }}
   {{- if .Values.migrations.phases }}
   command:
     - python
@@ -210,19 +210,19 @@ Init container that holds an app pod until the schema it needs is in place. With
   env:
     - name: DJHELM_WAIT_TIMEOUT_SECONDS
       value: {{ .Values.migrations.waitTimeoutSeconds | toString | toJson }}
-    {{- include "djhelm.migrationEnv" . | trim | nindent 4 }}
+    {{- include "events.migrationEnv" . | trim | nindent 4 }}
   envFrom:
     - configMapRef:
-        name: {{ include "djhelm.fullname" . }}
+        name: {{ include "events.fullname" . }}
   securityContext:
-    {{- include "djhelm.securityContext" . | nindent 4 }}
+    {{- include "events.securityContext" . | nindent 4 }}
   resources:
     {{- toYaml .Values.web.resources | nindent 4 }}
-  {{- include "djhelm.tmpMount" . | nindent 2 }}
+  {{- include "events.tmpMount" . | nindent 2 }}
 {{- end }}
 
 {{/* Spread pods of one component over zones and nodes, without ever blocking scheduling. */}}
-{{- define "djhelm.topologySpread" -}}
+{{- define "events.topologySpread" -}}
 {{- if .root.Values.topologySpread.enabled }}
 topologySpreadConstraints:
   {{- range $key := list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
@@ -231,7 +231,7 @@ topologySpreadConstraints:
     whenUnsatisfiable: ScheduleAnyway
     labelSelector:
       matchLabels:
-        {{- include "djhelm.selectorLabels" $.root | nindent 8 }}
+        {{- include "events.selectorLabels" $.root | nindent 8 }}
         app.kubernetes.io/component: {{ $.component }}
     matchLabelKeys:
       - pod-template-hash
@@ -246,7 +246,7 @@ Annotations that order a migration object before (or after) the rollout.
   job:    nothing; the object is a regular resource and app pods wait on the database state instead.
 Arguments: root, weight, helmHook, argoHook.
 */}}
-{{- define "djhelm.migrationOrdering" -}}
+{{- define "events.migrationOrdering" -}}
 {{- $strategy := .root.Values.migrations.strategy }}
 {{- if eq $strategy "hook" }}
 helm.sh/hook: {{ .helmHook }}
@@ -260,7 +260,7 @@ argocd.argoproj.io/sync-wave: {{ .weight | quote }}
 {{- end }}
 
 {{/* Which hooks the migration ServiceAccount and ConfigMap copy belong to: the post Job needs them too. */}}
-{{- define "djhelm.migrationSupportHooks" -}}
+{{- define "events.migrationSupportHooks" -}}
 {{- if .Values.migrations.phases -}}
 pre-install,pre-upgrade,post-install,post-upgrade
 {{- else -}}

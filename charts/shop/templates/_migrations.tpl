@@ -8,16 +8,16 @@ Ordering by strategy:
   job     pre/all: a regular Job named with a hash of its inputs; app pods wait in `wait-for-migrations`
           post:    a Helm post-install,post-upgrade hook (Helm and Flux run it once the rollout is done)
 */}}
-{{- define "djhelm.migrationJob" -}}
+{{- define "shop.migrationJob" -}}
 {{- $root := .root -}}
 {{- $phase := .phase -}}
 {{- $m := $root.Values.migrations -}}
 {{- $strategy := $m.strategy -}}
 {{- $suffix := ternary "migrate-post" "migrate" (eq $phase "post") -}}
-{{- $name := printf "%s-%s" (include "djhelm.shortname" $root) $suffix -}}
+{{- $name := printf "%s-%s" (include "shop.shortname" $root) $suffix -}}
 {{- /* The post Job is a Helm hook even under `job`: a fixed name lets before-hook-creation replace it. */}}
 {{- if and (eq $strategy "job") (ne $phase "post") }}
-{{- $name = printf "%s-%s" $name (include "djhelm.migrationHash" $root) }}
+{{- $name = printf "%s-%s" $name (include "shop.migrationHash" $root) }}
 {{- end }}
 {{- $isHelmHook := or (eq $strategy "hook") (and (eq $strategy "job") (eq $phase "post")) -}}
 apiVersion: batch/v1
@@ -25,7 +25,7 @@ kind: Job
 metadata:
   name: {{ $name }}
   labels:
-    {{- include "djhelm.labels" $root | nindent 4 }}
+    {{- include "shop.labels" $root | nindent 4 }}
     app.kubernetes.io/component: migrations
   annotations:
     djhelm.dev/migration-phase: {{ $phase }}
@@ -48,13 +48,13 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "djhelm.selectorLabels" $root | nindent 8 }}
+        {{- include "shop.selectorLabels" $root | nindent 8 }}
         app.kubernetes.io/component: migrations
       annotations:
         djhelm.dev/migration-phase: {{ $phase }}
     spec:
       restartPolicy: Never
-      serviceAccountName: {{ include "djhelm.migrationsName" $root }}
+      serviceAccountName: {{ include "shop.migrationsName" $root }}
       automountServiceAccountToken: false
       {{- with $root.Values.image.pullSecrets }}
       imagePullSecrets:
@@ -63,13 +63,13 @@ spec:
         {{- end }}
       {{- end }}
       securityContext:
-        {{- include "djhelm.podSecurityContext" $root | nindent 8 }}
+        {{- include "shop.podSecurityContext" $root | nindent 8 }}
       initContainers:
         # A fresh database (or a failover) may not accept connections yet; wait, bounded, before migrating.
         - name: wait-for-database
-          image: {{ include "djhelm.image" $root | toJson }}
+          image: {{ include "shop.image" $root | toJson }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-          {{- with (include "djhelm.workingDir" $root | trim) }}{{ . | nindent 10 }}{{ end }}
+          {{- with (include "shop.workingDir" $root | trim) }}{{ . | nindent 10 }}{{ end }}
           command:
             - python
             - -c
@@ -91,20 +91,20 @@ spec:
                       time.sleep(2)
               print("wait-for-database: database is accepting connections", flush=True)
           env:
-            {{- include "djhelm.migrationEnv" $root | trim | nindent 12 }}
+            {{- include "shop.migrationEnv" $root | trim | nindent 12 }}
           envFrom:
             - configMapRef:
-                name: {{ include "djhelm.migrationsName" $root }}
+                name: {{ include "shop.migrationsName" $root }}
           securityContext:
-            {{- include "djhelm.securityContext" $root | nindent 12 }}
+            {{- include "shop.securityContext" $root | nindent 12 }}
           resources:
             {{- toYaml $root.Values.web.resources | nindent 12 }}
-          {{- include "djhelm.tmpMount" $root | nindent 10 }}
+          {{- include "shop.tmpMount" $root | nindent 10 }}
       containers:
         - name: migrate
-          image: {{ include "djhelm.image" $root | toJson }}
+          image: {{ include "shop.image" $root | toJson }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-          {{- with (include "djhelm.workingDir" $root | trim) }}{{ . | nindent 10 }}{{ end }}
+          {{- with (include "shop.workingDir" $root | trim) }}{{ . | nindent 10 }}{{ end }}
           command:
             - python
             - manage.py
@@ -116,15 +116,15 @@ spec:
             - {{ $phase }}
             {{- end }}
           env:
-            {{- include "djhelm.migrationEnv" $root | trim | nindent 12 }}
+            {{- include "shop.migrationEnv" $root | trim | nindent 12 }}
           envFrom:
             - configMapRef:
-                name: {{ include "djhelm.migrationsName" $root }}
+                name: {{ include "shop.migrationsName" $root }}
           securityContext:
-            {{- include "djhelm.securityContext" $root | nindent 12 }}
+            {{- include "shop.securityContext" $root | nindent 12 }}
           resources:
             {{- toYaml $root.Values.web.resources | nindent 12 }}
-          {{- include "djhelm.tmpMount" $root | nindent 10 }}
+          {{- include "shop.tmpMount" $root | nindent 10 }}
       {{- with $root.Values.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
@@ -133,5 +133,5 @@ spec:
       tolerations:
         {{- toYaml . | nindent 8 }}
       {{- end }}
-      {{- include "djhelm.tmpVolume" $root | nindent 6 }}
+      {{- include "shop.tmpVolume" $root | nindent 6 }}
 {{- end }}

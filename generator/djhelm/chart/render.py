@@ -8,6 +8,7 @@ is never Jinja syntax, and StrictUndefined, so a typo in a template fails loudly
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +53,25 @@ def render_chart(config: Config, config_label: str = "djhelm.yaml") -> dict[str,
         if relative.endswith(".j2"):
             text = environment.get_template(relative).render(context)
             files[relative.removesuffix(".j2")] = text.encode("utf-8")
+        elif relative.startswith("templates/"):
+            template = _namespace_helpers(source.read_text(encoding="utf-8"), config.name)
+            files[relative] = template.encode("utf-8")
         else:
             files[relative] = source.read_bytes()
     header = VALUES_HEADER.format(name=config.name, config=_markdown_cell(config_label))
     files["values.yaml"] = (header + dump_documented(values, VALUE_DOCS)).encode("utf-8")
     return dict(sorted(files.items()))
+
+
+# Helm shares named templates across a parent chart and all its subcharts: two djhelm charts of different
+# versions under one umbrella would silently use one set of helpers. Prefixing every define with the
+# chart's own name (a DNS-1123 label, checked by the config schema, so it cannot inject template code)
+# keeps them apart.
+_HELPER_REFERENCE = re.compile(r'((?:define|include|template) ")djhelm\.')
+
+
+def _namespace_helpers(template: str, chart_name: str) -> str:
+    return _HELPER_REFERENCE.sub(lambda match: f"{match.group(1)}{chart_name}.", template)
 
 
 def _environment() -> jinja2.Environment:
