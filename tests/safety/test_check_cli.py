@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -107,6 +108,18 @@ def test_unknown_settings_module_is_a_usage_error(tmp_path: Path) -> None:
     assert "'nope.settings'" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_settings_needing_a_production_variable_name_it_in_the_fix(tmp_path: Path) -> None:
+    settings = "import os\nAPI_HOST = os.environ['SHOP_API_HOST']\n"
+    write_project(tmp_path, {"shop": SHOP}, settings_extra=settings)
+    assert "SHOP_API_HOST" not in os.environ
+    result = run_check(tmp_path)
+    assert result.returncode == 2
+    assert "KeyError: 'SHOP_API_HOST'" in result.stderr
+    assert "fix: set SHOP_API_HOST in the environment" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run_check(tmp_path, env={"SHOP_API_HOST": "placeholder"}).returncode == 0
 
 
 def test_broken_migration_file_names_its_path(tmp_path: Path) -> None:

@@ -90,6 +90,15 @@ def _where(error: BaseException, project_dir: Path) -> str:
     return location
 
 
+def _settings_fix(error: BaseException) -> str:
+    # Settings that read os.environ["X"] fail in CI, where production variables are absent; a placeholder is
+    # enough because the checker never opens a database connection.
+    if isinstance(error, KeyError) and error.args:
+        return (f"set {error.args[0]} in the environment (any placeholder works: the checker never connects "
+                "to a database), or pass --settings with a settings module meant for CI")
+    return "make the settings importable in CI, or pass --settings with a settings module meant for CI"
+
+
 def _fail(what: str, error: BaseException, project_dir: Path, fix: str = "") -> ProjectError:
     where = _where(error, project_dir)
     prefix = f"{where}: " if where else ""
@@ -121,7 +130,7 @@ def load_project(project_dir: Path, settings: str | None = None) -> LoadedProjec
 
         django.setup()
     except Exception as error:
-        raise _fail(f"loading settings {module!r} failed", error, project_dir) from None
+        raise _fail(f"loading settings {module!r} failed", error, project_dir, _settings_fix(error)) from None
     try:
         from django.db.migrations.loader import MigrationLoader
 
