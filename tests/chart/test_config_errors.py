@@ -161,3 +161,40 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert proc.stderr.startswith(f"error: {config}:9: web.port: 'abc' is not of type 'integer'")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert not (tmp_path / "c").exists()
+
+
+# Python's `$` also matches before a final newline; JSON Schema's (ECMA-262) does not. A trailing newline
+# must not slip past a pattern: in `name` it breaks values.yaml, in a Secret key or image tag the cluster
+# rejects the object only at install time.
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("name", VALID.replace("name: shop", 'name: "shop\\n"')),
+        ("image.tag", VALID.replace('tag: "1.0"', 'tag: "1.0\\n"')),
+        ("database.url.key", VALID.replace("key: url}", 'key: "url\\n"}')),
+        ("web.application", VALID.replace("application: shop.wsgi:application", 'application: "a.b:c\\n"')),
+        ("env.GREETING\\n", VALID + 'env: {"GREETING\\n": hi}\n'),
+    ],
+    ids=lambda value: value if "\n" not in value else None,
+)
+def test_trailing_newline_does_not_match_a_pattern(tmp_path: Path, field: str, text: str) -> None:
+    stderr, _ = _render_bad(tmp_path, text)
+    assert field.replace("\\n", "") in stderr and "fix:" in stderr, stderr
+
+
+def test_schema_patterns_anchor_only_at_the_end() -> None:
+    """The config loader makes a final `$` mean end of string; a `$` elsewhere would need the same care."""
+    from djhelm.config.schema import config_schema
+
+    def patterns(node: object) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+            return own + [p for value in node.values() for p in patterns(value)]
+        if isinstance(node, list):
+            return [p for value in node for p in patterns(value)]
+        return []
+
+    found = patterns(config_schema())
+    assert found
+    for pattern in found:
+        assert "$" not in pattern[:-1], pattern

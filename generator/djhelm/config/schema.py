@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -28,7 +30,25 @@ def _validator() -> jsonschema.protocols.Validator:
     schema = config_schema()
     # The schema itself is checked by the test suite (check_schema costs more than validating a config).
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)
+    strict = jsonschema.validators.extend(cls, {"pattern": _pattern})
+    return strict(schema)
+
+
+def _pattern(
+    validator: jsonschema.protocols.Validator, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[jsonschema.ValidationError]:
+    # JSON Schema patterns are ECMA-262, where `$` ends the text; Python's `$` also matches before a final
+    # newline, which would accept "shop\n" as a chart name. Every pattern in our schema ends in `$` (a test
+    # keeps it so), so that one anchor is made strict.
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
 
 
 def schema_problems(data: Any, source: SourceMap, filename: str) -> list[Problem]:
