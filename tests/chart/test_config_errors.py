@@ -95,6 +95,19 @@ def test_valid_base_renders(tmp_path: Path) -> None:
         (VALID + "env:\n  STRIPE_API_KEY: sk_live_x\n", [":13: env.STRIPE_API_KEY", "secretEnv"]),
         (VALID + "env:\n  SMTP_PASSWORD: x\n", [":13: env.SMTP_PASSWORD", "move it to secretEnv"]),
         (VALID + "env:\n  GITHUB_TOKEN: x\n", [":13: env.GITHUB_TOKEN", "secretEnv"]),
+        # Environment variable names are case-sensitive, secrets in lowercase are still secrets.
+        (VALID + "env:\n  db_password: hunter2\n", [":13: env.db_password", "move it to secretEnv"]),
+        (VALID + "env:\n  Secret_Key: x\n", [":13: env.Secret_Key", "secretEnv"]),
+        (VALID + "env:\n  DJANGO_DB_PASS: x\n", [":13: env.DJANGO_DB_PASS", "secretEnv"]),
+        # A URL with a password is a secret wherever it sits in the value.
+        (
+            VALID + 'env:\n  CACHE: " redis://user:s3cret@cache:6379/0"\n',
+            [":13: env.CACHE: this value is a URL with a password"],
+        ),
+        (
+            VALID + "env:\n  CONF: '{\"url\": \"postgres://u:pw@db/x\"}'\n",
+            [":13: env.CONF: this value is a URL with a password"],
+        ),
         (
             VALID + "env:\n  DATABASE_URL: postgres://u:p@db/x\n",
             [":13: env.DATABASE_URL: DATABASE_URL is set by the chart"],
@@ -198,3 +211,13 @@ def test_schema_patterns_anchor_only_at_the_end() -> None:
     assert found
     for pattern in found:
         assert "$" not in pattern[:-1], pattern
+
+
+def test_ordinary_env_is_not_taken_for_a_secret(tmp_path: Path) -> None:
+    text = VALID + (
+        "env:\n  AUTH_TOKEN_LIFETIME: '3600'\n  CACHE_BYPASS: '1'\n"
+        "  SITE_URL: https://shop.example.com:8443/a@b\n  PASSWORD_MIN_LENGTH: '12'\n"
+    )
+    (tmp_path / "djhelm.yaml").write_text(text)
+    result = run_cli("render", str(tmp_path / "djhelm.yaml"), "--output", str(tmp_path / "chart"))
+    assert result.exit_code == 0, result.stderr

@@ -173,9 +173,26 @@ def test_dns_label(text: str, label: str) -> None:
     ("CACHE_LOCATION", "redis://user:hunter2@cache:6379/0", True),
     ("DEBUG", None, False), ("DJANGO_ALLOWED_HOSTS", None, False), ("SITE_URL", "https://x.example", False),
     ("KEY_PREFIX", None, False),
+    ("db_password", None, True), ("Secret_Key", None, True), ("PASS", None, True),
+    ("CACHES", ' redis://user:hunter2@cache:6379/0', True),
 ])
 def test_secret_classification(name: str, default: str | None, secret: bool) -> None:
     assert is_secret(name, default) is secret
+
+
+@pytest.mark.parametrize(("name", "default"), [
+    ("db_password", None), ("Secret_Key", None), ("PASS", None), ("DB_PASS", None), ("api_token", None),
+    ("sentry_dsn", None), ("CONF", '{"url": "postgres://u:pw@db/x"}'), ("CACHES", " redis://u:pw@c/0"),
+    ("DEBUG", None), ("SITE_URL", "https://x.example"),
+])
+def test_init_never_writes_an_env_entry_render_rejects(name: str, default: str | None) -> None:
+    """init puts every non-secret variable under `env`; the config checker must accept all of them."""
+    from djhelm.config.checks import semantic_problems
+    from djhelm.config.yamlsource import SourceMap
+
+    data = {"env": {name: default or "change-me"}, "database": {}, "web": {"autoscaling": {"enabled": False}}}
+    rejected = bool(semantic_problems(data, SourceMap(), "djhelm.yaml"))
+    assert not rejected or is_secret(name, default), f"render would reject init's env entry {name}"
 
 
 def test_chart_owned_variables() -> None:

@@ -10,13 +10,16 @@ from djhelm.errors import Problem
 from djhelm.fieldpath import dotted
 
 # Names whose values are secrets by convention; a literal value for them in `env` would end up in a ConfigMap.
+# Case-insensitive: a setting may read `os.environ["db_password"]` as well as DB_PASSWORD.
 _SECRET_NAME = re.compile(
     r"^(SECRET_KEY|DJANGO_SECRET_KEY|DATABASE_URL|DATABASE_\w*URL|REDIS_URL|CELERY_BROKER_URL|BROKER_URL"
-    r"|\w*PASSWORD|\w*PASSWD|\w*_TOKEN|TOKEN|\w*_SECRET|\w*_SECRET_KEY|\w*_API_KEY|\w*_PRIVATE_KEY"
-    r"|\w*_ACCESS_KEY|\w*_CREDENTIALS|\w*_DSN)$"
+    r"|\w*PASSWORD|\w*PASSWD|(\w*_)?PASS|\w*_TOKEN|TOKEN|\w*_SECRET|\w*_SECRET_KEY|\w*_API_KEY"
+    r"|\w*_PRIVATE_KEY|\w*_ACCESS_KEY|\w*_CREDENTIALS|\w*_DSN)$",
+    re.IGNORECASE,
 )
-# A URL carrying a password ("scheme://user:password@host") is a secret whatever the variable is called.
-_URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
+# A URL carrying a password ("scheme://user:password@host") is a secret whatever the variable is called,
+# and wherever it sits in the value (after a space, inside JSON, in a comma-separated list).
+_URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
 # Variables the chart itself sets; a user value would be silently shadowed or would shadow ours.
 _RESERVED = re.compile(
     r"^(DATABASE_URL|DATABASE_MIGRATION_URL|DATABASE_REPLICA_URLS|DATABASE_REPLICA_WEIGHTS|DATABASE_REPLICA_URL_\w+"
@@ -45,7 +48,7 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
                 f"{name} looks like a secret; env values are stored in a ConfigMap in plain text",
                 f"move it to secretEnv as `{name}: {{secretName: <existing Secret>, key: <key>}}`",
             )
-        elif _URL_WITH_PASSWORD.match(value):
+        elif _URL_WITH_PASSWORD.search(value):
             add(
                 path,
                 "this value is a URL with a password in it",
