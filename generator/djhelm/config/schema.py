@@ -79,7 +79,7 @@ def _explain(error: jsonschema.ValidationError, source: SourceMap, filename: str
         hint = f"did you mean '{close[0]}'? " if close else ""
         return Problem(
             filename,
-            f"unknown key '{key}'",
+            f"unknown key {key!r}",
             dotted((*path, key)),
             source.line_of((*path, key)),
             f"{hint}known keys here: {', '.join(known)}",

@@ -101,7 +101,7 @@ def _build(node: yaml.Node, path: Path, source: SourceMap, filename: str) -> Any
                 raise ConfigError(
                     Problem(
                         filename,
-                        f"duplicate key '{key}' (first at line {source.lines[child]})",
+                        f"duplicate key {key!r} (first at line {source.lines[child]})",
                         dotted(child),
                         key_node.start_mark.line + 1,
                         "remove one of the two keys",
