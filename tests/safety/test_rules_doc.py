@@ -10,7 +10,7 @@ from djhelm.safety.registry import _RULES, load_rules
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "migrations-rules.md"
 MODULES = {"add_index", "remove_index", "add_constraint", "unique_together", "index_together", "rename_model",
-           "run_sql", "run_python", "separate_database_and_state"}
+           "run_sql", "run_python", "separate_database_and_state", "order_with_respect_to"}
 
 
 def _ids() -> list[str]:

@@ -47,6 +47,10 @@ def emits_sql(ctx: OperationContext) -> bool:
     if isinstance(op, together) and before is not None and after is not None:
         name = op.option_name
         return _normalise(before.options.get(name)) != _normalise(after.options.get(name))
+    if isinstance(op, migrations.AlterOrderWithRespectTo) and before is not None and after is not None:
+        # Django adds or drops the _order column only when ordering starts or stops.
+        key = "order_with_respect_to"
+        return bool(before.options.get(key)) != bool(after.options.get(key))
     if isinstance(op, migrations.SeparateDatabaseAndState):
         return bool(op.database_operations)
     if isinstance(op, migrations.RunSQL):

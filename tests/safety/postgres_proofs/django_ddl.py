@@ -51,6 +51,8 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
     check = models.CheckConstraint(condition=models.Q(qty__gte=0), name="item_qty_nonneg")
     indexed = [*base, migrations.AddIndex("item", index)]
     checked = [*base, AddConstraintNotValid("item", check)]
+    owned = [*base, migrations.AddField("item", "owner", models.ForeignKey(
+        "proof.owner", null=True, on_delete=models.CASCADE))]
     return {
         "add_index": (base, migrations.AddIndex("item", index)),
         "add_index_concurrently": (base, AddIndexConcurrently("item", index)),
@@ -81,6 +83,7 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
         "rename_model": (base, migrations.RenameModel("Item", "Article")),
         "alter_model_table": (base, migrations.AlterModelTable("item", "proof_thing")),
         "rename_field": (base, migrations.RenameField("item", "code", "sku")),
+        "order_with_respect_to": (owned, migrations.AlterOrderWithRespectTo("item", "owner")),
     }
 
 

@@ -25,6 +25,17 @@ def test_not_null_field_with_python_default_breaks_old_inserts(scenario_db: Buil
         run(url, [OLD_INSERT])
 
 
+def test_order_with_respect_to_breaks_old_inserts_unless_the_default_stays(scenario_db: Build) -> None:
+    url, ddl = scenario_db("order_with_respect_to")
+    assert ddl[-1].endswith("DROP DEFAULT;")  # Django adds _order with a temporary default, as above
+    run(url, ddl)
+    with pytest.raises(errors.NotNullViolation):
+        run(url, [OLD_INSERT])
+    # order-with-respect-to-add's fix keeps the database default: the old INSERT works
+    run(url, ['ALTER TABLE proof_item DROP COLUMN "_order"',
+              'ALTER TABLE proof_item ADD COLUMN "_order" integer DEFAULT 0 NOT NULL', OLD_INSERT])
+
+
 def test_db_default_keeps_old_inserts_working(scenario_db: Build) -> None:
     url, ddl = scenario_db("add_field_db_default")
     run(url, [*ddl, OLD_INSERT])
