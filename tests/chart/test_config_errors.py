@@ -116,7 +116,13 @@ def test_valid_base_renders(tmp_path: Path) -> None:
             VALID + "env:\n  CACHE: redis://user:s3cret@cache:6379/0\n",
             [":13: env.CACHE: this value is a URL with a password"],
         ),
-        (VALID + "env:\n  DEBUG: false\n", [":13: env.DEBUG: False is not of type 'string'", "quote it"]),
+        (VALID + "env:\n  DEBUG: false\n", [":13: env.DEBUG: false is not of type 'string'", "quote it"]),
+        # The value as the user wrote it, not as Python prints it (an unquoted date-like tag is common).
+        (
+            VALID.replace('tag: "1.0"', "tag: 2024-01-31"),
+            [":4: image.tag: 2024-01-31 is not of type 'string'", "quote it"],
+        ),
+        (VALID + "env:\n  EMPTY:\n", [":13: env.EMPTY: null is not of type 'string'", "quote it"]),
         (
             VALID + "secretEnv:\n  SECRET_KEY: hunter2\n",
             [":13: secretEnv.SECRET_KEY: 'hunter2' is not of type 'object'"],

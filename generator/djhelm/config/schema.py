@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import re
@@ -141,8 +142,22 @@ def _explain(error: jsonschema.ValidationError, source: SourceMap, filename: str
         fix = f"use a value of type {wanted_text}"
         if wanted == "string":
             fix += ' (quote it, e.g. "true" or "8000")'
-        return Problem(filename, error.message, field, line, fix)
+        message = f"{_as_written(error.instance)} is not of type {' or '.join(map(repr, _as_list(wanted)))}"
+        return Problem(filename, message, field, line, fix)
     return Problem(filename, error.message, field, line, _generic_fix(kind, schema))
+
+
+def _as_written(value: Any) -> str:
+    """A scalar roughly as YAML shows it (false, null, 2024-01-31), where Python's repr would confuse."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return repr(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _generic_fix(kind: Any, schema: dict[str, Any]) -> str:
