@@ -17,6 +17,7 @@ BASE = [
     "('legacy', models.CharField(max_length=20, db_column='legacy_col'))",
     "('flag', models.BooleanField(db_default=False))",
     "('rank', models.IntegerField(db_index=True))",
+    "('ref', models.CharField(max_length=10, null=True, unique=True))",
 ]
 
 
@@ -49,6 +50,9 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
     "add_index": (alter("code", "models.CharField(max_length=10, null=True, db_index=True)"), "pre",
                   ["alter-field-index"]),
     "to_slug": (alter("slug", "models.SlugField()"), "pre", ["alter-field-index"]),
+    # Django drops the unique constraint and builds a plain index in its place, under lock
+    "unique_to_index": (alter("ref", "models.CharField(max_length=10, null=True, db_index=True)"), "pre",
+                        ["alter-field-index"]),
     "drop_index": (alter("rank", "models.IntegerField()"), "post", ["alter-field-drop-index"]),
     "rename_column": (alter("title", "models.CharField(max_length=50, db_column='headline')"), "blocked",
                       ["alter-field-column"]),

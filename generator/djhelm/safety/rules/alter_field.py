@@ -215,7 +215,8 @@ def _index_changes(
             effect="blocked",
             effect_when_acknowledged="pre",
         )
-    elif now.db_index and not was.db_index and not was.unique:
+    elif now.db_index and not was.db_index:
+        # also when a unique field becomes merely indexed: Django drops the constraint and builds a new index
         yield ctx.finding(
             "alter-field-index",
             "warning",
