@@ -136,6 +136,11 @@ def test_valid_base_renders(tmp_path: Path) -> None:
             [":13: processes.Bad_Name: invalid name 'Bad_Name'"],
         ),
         (VALID + "ingress: {enabled: true}\n", [":12: ingress: ingress is enabled but has no host"]),
+        # The chart's own validator (ZD002) rejects a liveness probe that checks what readiness checks.
+        (
+            VALID.replace("  port: 8000", "  port: 8000\n  readinessPath: /health\n  livenessPath: /health"),
+            [":11: web.livenessPath: livenessPath is the same endpoint as readinessPath", "fix:"],
+        ),
         (VALID + "x: !!python/object/apply:os.system [echo]\n", [":12: x: unsupported YAML tag"]),
     ],
     ids=lambda value: value[0][:30] if isinstance(value, list) else None,

@@ -187,12 +187,23 @@ def test_secret_classification(name: str, default: str | None, secret: bool) -> 
 ])
 def test_init_never_writes_an_env_entry_render_rejects(name: str, default: str | None) -> None:
     """init puts every non-secret variable under `env`; the config checker must accept all of them."""
-    from djhelm.config.checks import semantic_problems
-    from djhelm.config.yamlsource import SourceMap
+    import json
 
-    data = {"env": {name: default or "change-me"}, "database": {}, "web": {"autoscaling": {"enabled": False}}}
-    rejected = bool(semantic_problems(data, SourceMap(), "djhelm.yaml"))
-    assert not rejected or is_secret(name, default), f"render would reject init's env entry {name}"
+    from djhelm.config import parse_config
+    from djhelm.errors import ConfigError
+
+    config = {
+        "name": "shop",
+        "image": {"repository": "ghcr.io/acme/shop", "tag": "1.0"},
+        "django": {"settingsModule": "shop.settings"},
+        "web": {"application": "shop.wsgi:application"},
+        "database": {"url": {"secretName": "shop-db", "key": "url"}},
+        "env": {name: default or "change-me"},
+    }
+    try:
+        parse_config(json.dumps(config))
+    except ConfigError as error:
+        assert is_secret(name, default), f"render would reject init's env entry {name}: {error}"
 
 
 def test_chart_owned_variables() -> None:

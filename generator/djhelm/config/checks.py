@@ -76,6 +76,13 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
         seen[env_name] = index
 
     web = data["web"]
+    if web["livenessPath"] == web["readinessPath"]:
+        # Liveness must not touch the database, readiness may: one endpoint cannot be both (validate's ZD002).
+        add(
+            ("web", "livenessPath"),
+            "livenessPath is the same endpoint as readinessPath",
+            "point livenessPath at a view that never touches the database, e.g. /healthz/live",
+        )
     scaling = web["autoscaling"]
     if scaling["enabled"] and scaling["minReplicas"] > scaling["maxReplicas"]:
         add(("web", "autoscaling", "minReplicas"), "minReplicas is above maxReplicas", "lower minReplicas")
