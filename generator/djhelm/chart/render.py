@@ -28,6 +28,14 @@ VALUES_HEADER = (
 )
 
 
+def upgrade_timeout_minutes(job_deadline_seconds: int) -> int:
+    """The `helm --timeout` to recommend: 10m, or more when a migration Job may run that long.
+
+    Must stay equal to the formula in templates/NOTES.txt.
+    """
+    return max(10, -(-job_deadline_seconds // 60) + 1)
+
+
 def chart_template_root() -> Path:
     return templates_dir() / CHART_TEMPLATE_DIR
 
@@ -40,6 +48,7 @@ def render_chart(config: Config, config_label: str = "djhelm.yaml") -> dict[str,
         "description": config.data.get("description") or f"Helm chart for the {config.name} Django project",
         "chart_version": config.data["chartVersion"],
         "app_version": str(config.data["image"]["tag"]),
+        "timeout_minutes": upgrade_timeout_minutes(values["migrations"]["activeDeadlineSeconds"]),
         "config_file": config_label,
         "values": values,
         "secret_rows": _secret_rows(values),
