@@ -173,3 +173,19 @@ def test_pre_defers_expand_migrations_behind_this_releases_contract(
     start = next(e for e in events(pre.stdout) if e["event"] == "phase_start")
     assert "shop.0007_product_color" in start["later"]
     assert "color" not in columns(v3.database_url, "shop_product")
+
+
+def test_wait_holds_new_pods_while_pre_refuses(release: Callable[[int], Release]) -> None:
+    """What `migrate_phase pre` refuses to apply keeps `wait` failing: the new code needs it."""
+    v1, v2, v3, v5 = release(1), release(2), release(3), release(5)
+    _install_v1(v1)
+    v2.manage("migrate_phase", "pre", check=True)  # v2's post never ran: v3's pre refuses (earlier release)
+    assert v3.manage("migrate_phase", "pre").returncode == 2
+    waited = v3.manage("migrate_phase", "wait", "--timeout", "0.5", "--interval", "0.1")
+    assert waited.returncode == 1 and "shop.0007_product_color" in waited.stderr, waited.stderr
+    assert "earlier release" in waited.stderr, waited.stderr
+
+    v2.manage("migrate_phase", "post", check=True)
+    assert v5.manage("migrate_phase", "pre").returncode == 2  # blocked
+    waited = v5.manage("migrate_phase", "wait", "--timeout", "0.5", "--interval", "0.1")
+    assert waited.returncode == 1 and "shop.0007_product_weight" in waited.stderr, waited.stderr

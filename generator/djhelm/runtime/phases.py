@@ -74,6 +74,12 @@ class Plan:
     def run_in(self, phase: RunIn) -> list[Step]:
         return [step for step in self.steps if step.run_in == phase]
 
+    def needed_before_rollout(self) -> list[Step]:
+        """What ``migrate_phase wait`` holds new pods for: every expand migration this code knows, and every
+        refused one (the code was written against it too; the pre phase refuses to run while it is pending).
+        """
+        return [step for step in self.steps if step.phase == "pre" or step.run_in in ("pre", "refused")]
+
     @property
     def blocked(self) -> list[Step]:
         return [step for step in self.steps if step.phase == "blocked"]

@@ -145,22 +145,31 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         cache: dict[Key, MigrationVerdict | None] = {}
         missing: list[str] = ["(database not reached yet)"]
+        why: list[str] = []
         while True:
             try:
                 executor = MigrationExecutor(connection)
                 plan = make_plan(executor, config, cache)
-                missing = [label(s.key) for s in plan.steps if s.phase == "pre" or s.run_in == "pre"]
+                needed = plan.needed_before_rollout()
+                missing = [label(s.key) for s in needed]
+                # the pre Job refuses these: say why, not just that they are missing
+                refused = [f"{label(s.key)}: {s.reason}" for s in needed if s.run_in == "refused"]
+                why = [*plan.errors, *refused]
                 if not missing:
                     self._note("every pre migration this code knows is applied")
                     return
             except DatabaseError as exc:
-                missing = [f"(database error: {str(exc).strip().splitlines()[0]})"]
+                missing, why = [f"(database error: {str(exc).strip().splitlines()[0]})"], []
                 connection.close()
             if time.monotonic() + interval > deadline:
+                hint = (
+                    "`migrate_phase pre` refuses to run:\n" + "\n".join(why)
+                    if why
+                    else "Is the pre-migration Job running (`migrate_phase pre`)?"
+                )
                 raise CommandError(
                     f"migrate_phase wait: timed out after {timeout:g}s; not applied yet: "
-                    f"{', '.join(missing)}. "
-                    "Is the pre-migration Job running (`migrate_phase pre`)?",
+                    f"{', '.join(missing)}. {hint}",
                     returncode=FAILED,
                 )
             time.sleep(interval)
