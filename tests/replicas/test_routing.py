@@ -206,6 +206,12 @@ def test_migrate_runs_on_the_primary_only(pair: ReplicationPair, migrated: Path)
     assert "Applying" not in on_replica.stdout
     recorded = "SELECT count(*) FROM django_migrations WHERE name = '0002_item_note'"
     assert pair.primary.psql(recorded, DB) == "0"
+    for phase in ("pre", "post"):  # djhelm's own command refuses the replica alias just as cleanly
+        phased = manage(migrated, project_env(pair, migrated),
+                        "migrate_phase", phase, "--database", "replica_1")
+        assert phased.returncode == 0, phased.stdout + phased.stderr
+        assert "replica_1 is a read replica" in phased.stdout and '"event":"migration"' not in phased.stdout
+    assert pair.primary.psql(recorded, DB) == "0"
 
     result = manage(migrated, env, "migrate", "--noinput")
     assert result.returncode == 0, result.stderr

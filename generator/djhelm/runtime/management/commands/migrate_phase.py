@@ -20,6 +20,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import DatabaseError
 
 from djhelm.errors import DjhelmError
+from djhelm.runtime import replica_options
 from djhelm.runtime.config import ConfigError, GuardConfig, load_config
 from djhelm.runtime.guards import AdvisoryLockTimeout, advisory_lock, is_postgres, session_timeouts
 from djhelm.runtime.log import json_line
@@ -65,6 +66,11 @@ class Command(BaseCommand):
             config = load_config(getattr(settings, "DJHELM_MIGRATIONS", None))
         except ConfigError as exc:
             raise CommandError(f"{exc}", returncode=REFUSED) from None
+        if action in ("pre", "post") and alias in replica_options.load().weights:
+            # as replica_migrations does for `migrate`: the schema reaches a replica by WAL replay only
+            self._note(f"{alias} is a read replica: migrations run on the primary only and reach it by "
+                       "replication; nothing to do here")
+            return
         use_migration_url(alias)
         connection = connections[alias]
         if action == "plan":
