@@ -62,3 +62,27 @@ spec:
     report = validate_documents([Source(text, "odd.yaml")], ["1.29", "1.37"])
     assert not report.valid
     assert len(report.objects) == 6
+
+
+def test_scalar_env_envfrom_and_projected_sources_do_not_crash() -> None:
+    """ZD005 lists what a hook reads; a number where a list belongs is a schema error, not a crash."""
+    text = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  labels: {app.kubernetes.io/component: migrations}
+  annotations: {helm.sh/hook: "pre-install,pre-upgrade", helm.sh/hook-weight: "0"}
+spec:
+  activeDeadlineSeconds: 100
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - {name: a, image: x, env: 5, envFrom: 7}
+      volumes:
+        - {name: v, projected: {sources: 3}}
+"""
+    report = validate_documents([Source(text, "scalars.yaml")], ["1.37"])
+    assert not report.valid
+    assert any(f.rule == "K8S001" and f.path.endswith(".env") for f in report.findings), report.findings
