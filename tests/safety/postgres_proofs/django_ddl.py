@@ -84,6 +84,8 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
         "alter_model_table": (base, migrations.AlterModelTable("item", "proof_thing")),
         "rename_field": (base, migrations.RenameField("item", "code", "sku")),
         "order_with_respect_to": (owned, migrations.AlterOrderWithRespectTo("item", "owner")),
+        "alter_fk_drop_index": (owned, migrations.AlterField("item", "owner", models.ForeignKey(
+            "proof.owner", null=True, db_index=False, on_delete=models.CASCADE))),
     }
 
 
@@ -97,7 +99,17 @@ def _collect(app: str, state: Any, operation: Any) -> tuple[list[str], Any]:
     return list(editor.collected_sql), new_state
 
 
+# Scenarios whose DDL depends on what the schema editor finds in the database (constraint names it
+# drops): their setup is applied for real, in a transaction rolled back once the SQL is collected.
+_INTROSPECTED = frozenset({"alter_fk_drop_index"})
+
+
+class _RollBack(Exception):
+    pass
+
+
 def generate() -> dict[str, dict[str, list[str]]]:
+    from django.db import connection, transaction
     from django.db.migrations.state import ProjectState
 
     out: dict[str, dict[str, list[str]]] = {}
@@ -107,7 +119,18 @@ def generate() -> dict[str, dict[str, list[str]]]:
         for op in setup_ops:
             sql, state = _collect("proof", state, op)
             setup.extend(sql)
-        sql, _ = _collect("proof", state, operation)
+        if name in _INTROSPECTED:
+            try:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        for statement in setup:
+                            cursor.execute(statement)
+                    sql, _ = _collect("proof", state, operation)
+                    raise _RollBack
+            except _RollBack:
+                pass
+        else:
+            sql, _ = _collect("proof", state, operation)
         out[name] = {"setup": setup, "sql": sql}
     return out
 

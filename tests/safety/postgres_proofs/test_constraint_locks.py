@@ -98,6 +98,21 @@ def test_django_foreign_key_field_locks_the_referenced_table(scenario_db: Build)
         assert attempt(url, READ) is False
 
 
+def test_django_alter_field_of_a_foreign_key_adds_it_again_and_blocks_writes(scenario_db: Build) -> None:
+    url, ddl = scenario_db("alter_fk_drop_index")
+    # AlterField(ForeignKey(db_index=False)): Django drops the FK, the index, then re-adds a validated FK
+    assert any("DROP CONSTRAINT" in s for s in ddl)
+    assert "FOREIGN KEY" in ddl[-1] and "NOT VALID" not in ddl[-1]
+    with holding(url, ddl) as session:
+        assert "ShareRowExclusiveLock" in lock_modes(session, "proof_owner")
+        assert attempt(url, OWNER_WRITE) is False
+        assert attempt(url, WRITE) is False
+    # the fix changes only the column (here: DROP NOT NULL), leaving the constraint alone
+    with holding(url, ["ALTER TABLE proof_item ALTER COLUMN owner_id DROP NOT NULL"]) as session:
+        assert lock_modes(session, "proof_owner") == set()
+        assert attempt(url, OWNER_WRITE) is True
+
+
 def test_add_unique_constraint_blocks_reads_and_writes(scenario_db: Build) -> None:
     url, ddl = scenario_db("add_unique")
     assert judge_sql(ddl[0]).phase == "blocked"

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.safety.support import CheckRun, change_apps, run_check, write_project
+from tests.safety.support import (
+    CheckRun,
+    change_apps,
+    create_model,
+    migration,
+    run_check,
+    write_project,
+)
 
 BASE = [
     "('count', models.IntegerField())",
@@ -87,3 +96,31 @@ def test_set_not_null_fix_uses_a_not_valid_check(result: CheckRun) -> None:
 def test_type_change_message_names_both_types(result: CheckRun) -> None:
     message = result.verdict("int_to_bigint", "0002_change")["findings"][0]["message"]
     assert "integer -> bigint" in message and "int_to_bigint_item" in message
+
+
+FK_CASES: dict[str, tuple[str, str, list[str]]] = {
+    "fk_nullable": (alter("owner", "models.ForeignKey(null=True, "
+                          "on_delete=django.db.models.deletion.CASCADE, to='fk_nullable.box')"),
+                    "pre", ["alter-field-foreign-key-revalidated"]),
+    "fk_drop_index": (alter("owner", "models.ForeignKey(db_index=False, "
+                            "on_delete=django.db.models.deletion.CASCADE, to='fk_drop_index.box')"),
+                      "post", ["alter-field-drop-index", "alter-field-foreign-key-revalidated"]),
+    "fk_on_delete": (alter("owner", "models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, "
+                           "to='fk_on_delete.box')"), "pre", []),
+    "fk_comment": (alter("owner", "models.ForeignKey(db_comment='who', "
+                         "on_delete=django.db.models.deletion.CASCADE, to='fk_comment.box')"), "pre", []),
+}
+
+
+def test_foreign_key_changes_revalidate_the_constraint(tmp_path: Path) -> None:
+    apps = {}
+    for label, (op, _, _) in FK_CASES.items():
+        owner = f"('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='{label}.box'))"
+        apps[label] = {
+            "0001_initial": migration(create_model("Box"), create_model("Item", owner), initial=True),
+            "0002_change": migration(op, deps=[(label, "0001_initial")]),
+        }
+    write_project(tmp_path, apps)
+    result = run_check(tmp_path)
+    got = {app: (result.phases[f"{app}.0002_change"], result.rules(app, "0002_change")) for app in apps}
+    assert got == {label: (phase, rules) for label, (_, phase, rules) in FK_CASES.items()}

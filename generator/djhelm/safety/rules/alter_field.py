@@ -29,6 +29,8 @@ IDS = {
     "alter-field-primary-key": "AlterField changes the primary key.",
     "alter-field-collation": "AlterField changes db_collation: indexes on the column are rebuilt.",
     "alter-field-foreign-key": "AlterField adds or retargets a FOREIGN KEY: validated under lock.",
+    "alter-field-foreign-key-revalidated": "AlterField of a ForeignKey: Django drops the FOREIGN KEY and "
+                                           "adds it again, validated under lock.",
 }
 
 
@@ -71,6 +73,7 @@ def check_alter_field(ctx: OperationContext) -> Iterator[Finding]:
     yield from _type_change(ctx, was, now, changed, table, label)
     yield from _null_change(ctx, was, now, table, label)
     yield from _index_changes(ctx, was, now, changed, table, label)
+    yield from _revalidated_foreign_key(ctx, was, now, changed, table, label)
     if was.db_default is not None and now.db_default is None:
         yield ctx.finding(
             "alter-field-drop-db-default",
@@ -108,6 +111,31 @@ def check_alter_field(ctx: OperationContext) -> Iterator[Finding]:
             effect="blocked",
             effect_when_acknowledged="pre",
         )
+
+
+def _revalidated_foreign_key(
+    ctx: OperationContext, was: ColumnSpec, now: ColumnSpec, changed: set[str], table: str, label: str
+) -> Iterator[Finding]:
+    # Django's schema editor drops and re-creates a kept FOREIGN KEY for any change of the field except
+    # db_comment (BaseDatabaseSchemaEditor._alter_field), and the new constraint is validated.
+    kept = was.fk_target is not None and was.fk_target == now.fk_target and was.db_constraint and (
+        now.db_constraint)
+    if not kept or not changed - {"db_comment"}:
+        return
+    op = ctx.operation
+    yield ctx.finding(
+        "alter-field-foreign-key-revalidated",
+        "warning",
+        f"{label}: Django drops the FOREIGN KEY of {table}.{now.column} and adds it again; PostgreSQL "
+        f"checks every row while blocking writes to {table} and to the referenced table until the "
+        "migration commits.",
+        "# change the column without touching the constraint:\n"
+        "migrations.SeparateDatabaseAndState(\n"
+        f"    state_operations=[migrations.AlterField({op.model_name!r}, {op.name!r}, {field_source(op)})],\n"
+        "    database_operations=[migrations.RunSQL(<only the column change, e.g. "
+        f"'ALTER TABLE \"{table}\" ALTER COLUMN \"{now.column}\" DROP NOT NULL'>)],\n"
+        ")",
+    )
 
 
 def _type_change(
