@@ -248,3 +248,13 @@ def test_unreadable_inputs_exit_2(tmp_path: Path) -> None:
     empty_dir.mkdir()
     result = invoke(str(empty_dir))
     assert result.exit_code == 2 and "holds no *.yaml or *.yml files" in result.output
+
+
+def test_folder_of_charts_names_the_charts_instead_of_parsing_templates(tmp_path: Path) -> None:
+    """`djhelm validate charts/` must not read Go templates as manifests ("YAML does not parse")."""
+    shutil.copytree(CHART, tmp_path / "charts" / "tiny")
+    (tmp_path / "charts" / "loose.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    result = invoke(str(tmp_path / "charts"))
+    assert result.exit_code == 2, result.output
+    assert "does not parse" not in result.output
+    assert str(tmp_path / "charts" / "tiny") in result.output and "fix:" in result.output, result.output

@@ -26,6 +26,16 @@ def read_manifests(path: str, stdin: TextIO | None = None) -> list[Source]:
         return [_read(target, path)]
     if target.is_dir():
         files = sorted(p for p in target.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
+        charts = sorted(str(f.parent) for f in files if f.name == "Chart.yaml")
+        if charts:
+            # Chart templates are Go templates, not manifests: parsing them only yields YAML syntax errors.
+            raise InputError(
+                Problem(
+                    path,
+                    f"holds Helm charts ({', '.join(charts)}); validate one chart directory at a time",
+                    fix=f"run `djhelm validate {charts[0]}` for each chart",
+                )
+            )
         if not files:
             raise InputError(
                 Problem(
