@@ -35,7 +35,7 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
         ValidateConstraint,
     )
     from django.db import migrations, models
-    from django.db.models.functions import Random
+    from django.db.models.functions import Random, Upper
 
     base = [
         migrations.CreateModel("Owner", [("id", models.BigAutoField(primary_key=True))]),
@@ -51,6 +51,9 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
     check = models.CheckConstraint(condition=models.Q(qty__gte=0), name="item_qty_nonneg")
     indexed = [*base, migrations.AddIndex("item", index)]
     checked = [*base, AddConstraintNotValid("item", check)]
+    priced = [*base, migrations.AddField("item", "price", models.DecimalField(
+        max_digits=8, decimal_places=2, null=True))]
+    code_indexed = [*base, migrations.AddIndex("item", models.Index(fields=["code"], name="item_code_idx"))]
     owned = [*base, migrations.AddField("item", "owner", models.ForeignKey(
         "proof.owner", null=True, on_delete=models.CASCADE))]
     return {
@@ -84,6 +87,14 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
         "alter_model_table": (base, migrations.AlterModelTable("item", "proof_thing")),
         "rename_field": (base, migrations.RenameField("item", "code", "sku")),
         "order_with_respect_to": (owned, migrations.AlterOrderWithRespectTo("item", "owner")),
+        "varchar_shorter": (base, migrations.AlterField(
+            "item", "name", models.CharField(max_length=5, null=True))),
+        "decimal_scale": (priced, migrations.AlterField(
+            "item", "price", models.DecimalField(max_digits=10, decimal_places=3, null=True))),
+        "add_field_generated": (base, migrations.AddField("item", "upper", models.GeneratedField(
+            expression=Upper("code"), output_field=models.CharField(max_length=20), db_persist=True))),
+        "alter_collation": (code_indexed, migrations.AlterField(
+            "item", "code", models.CharField(max_length=20, null=True, db_collation="C"))),
         "alter_fk_drop_index": (owned, migrations.AlterField("item", "owner", models.ForeignKey(
             "proof.owner", null=True, db_index=False, on_delete=models.CASCADE))),
     }

@@ -30,6 +30,10 @@ READ = "SELECT count(*) FROM proof_item"
     ("add_field_db_default", False),
     ("add_field_null", False),
     ("add_field_default", False),
+    ("varchar_shorter", True),
+    ("decimal_scale", True),
+    ("add_field_generated", True),
+    ("alter_collation", False),
 ])
 def test_rewrite_changes_the_table_file(scenario_db: Build, scenario: str, rewrites: bool) -> None:
     url, ddl = scenario_db(scenario)
@@ -77,3 +81,15 @@ def test_valid_check_constraint_lets_set_not_null_skip_the_scan(scenario_db: Bui
         conn.execute("SET client_min_messages = debug1")
         conn.execute(ddl[0])
     assert any("sufficient to prove" in n for n in notices), notices
+
+
+def test_collation_change_rebuilds_the_column_indexes_under_access_exclusive(scenario_db: Build) -> None:
+    url, ddl = scenario_db("alter_collation")
+    before = relfilenode(url, "item_code_idx")
+    table_before = relfilenode(url, "proof_item")
+    with holding(url, ddl) as session:
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, READ) is False
+    run(url, ddl)
+    assert relfilenode(url, "item_code_idx") != before  # the index is rebuilt ...
+    assert relfilenode(url, "proof_item") == table_before  # ... the table is not rewritten

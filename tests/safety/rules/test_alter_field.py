@@ -62,6 +62,8 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
     # Django drops the unique constraint and builds a plain index in its place, under lock
     "unique_to_index": (alter("ref", "models.CharField(max_length=10, null=True, db_index=True)"), "pre",
                         ["alter-field-index"]),
+    "collation": (alter("code", "models.CharField(max_length=10, null=True, db_collation='C')"), "pre",
+                  ["alter-field-collation"]),
     "drop_index": (alter("rank", "models.IntegerField()"), "post", ["alter-field-drop-index"]),
     "rename_column": (alter("title", "models.CharField(max_length=50, db_column='headline')"), "blocked",
                       ["alter-field-column"]),
