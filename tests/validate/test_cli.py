@@ -258,3 +258,18 @@ def test_folder_of_charts_names_the_charts_instead_of_parsing_templates(tmp_path
     assert result.exit_code == 2, result.output
     assert "does not parse" not in result.output
     assert str(tmp_path / "charts" / "tiny") in result.output and "fix:" in result.output, result.output
+
+
+def test_text_output_escapes_control_characters_from_the_manifest() -> None:
+    """Names come from the input: a newline or escape sequence in one must not forge or colour lines."""
+    manifest = (
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        'metadata: {name: "web\\nvalid: 0 object(s)\\e[2J", labels: {app.kubernetes.io/component: web}}\n'
+        "spec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n"
+        "    spec: {containers: [{name: w, image: x}]}\n"
+    )
+    result = invoke("-", "-k", "1.37", input=manifest)
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output
+    assert not any(line.startswith("valid: 0") for line in result.output.splitlines()), result.output
+    assert "web\\nvalid: 0 object(s)\\x1b[2J" in result.output, result.output

@@ -71,9 +71,9 @@ def to_text(report: Report) -> str:
         location, severity, rule, message, fix = key
         versions = merged[key]
         tag = f" [k8s {', '.join(versions)}]" if versions else ""
-        lines.append(f"{location.render()}: {severity} {rule}{tag}: {message}")
+        lines.append(_one_line(f"{location.render()}: {severity} {rule}{tag}: {message}"))
         if fix:
-            lines.append(f"  fix: {fix}")
+            lines.append(_one_line(f"  fix: {fix}"))
     objects = len({(o.location, o.kind, o.name) for o in report.objects})
     verdict = "valid" if report.valid else "INVALID"
     lines.append(
@@ -81,3 +81,9 @@ def to_text(report: Report) -> str:
         f"{report.errors} error(s), {report.warnings} warning(s), {report.infos} info"
     )
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    # Messages quote names and values from the input: a newline there would forge a line of output, an
+    # escape sequence would drive the terminal. Show such characters escaped instead.
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
