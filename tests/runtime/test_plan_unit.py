@@ -115,3 +115,9 @@ def test_sqlstate_is_found_on_the_driver_error_behind_djangos() -> None:
     except RuntimeError as outer:
         assert sqlstate(outer) == "55P03" and is_lock_timeout(outer)
     assert not is_lock_timeout(ValueError("x"))
+
+
+def test_postgresql_timeouts_read_a_bare_number_as_milliseconds_like_postgresql() -> None:
+    config = load_config({"LOCK_TIMEOUT": 250, "STATEMENT_TIMEOUT": "1d", "RETRY_DELAY": 2}, {})
+    assert config.lock_timeout_ms == 250 and config.statement_timeout_ms == 86_400_000
+    assert config.retry_delay_ms == 2000

@@ -9,8 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from djhelm.runtime.config import load_config
 from tests.runtime.harness import Release, applied, columns, migration_events, query, tables
 from tests.support.postgres import PostgresServer
 
@@ -94,3 +96,19 @@ def test_blocked_migration_is_refused_before_anything_runs(release: Callable[[in
         assert "shop.0007_product_weight" in refused.stderr and "nothing was applied" in refused.stderr
         assert "Traceback" not in refused.stderr
     assert "shop_product" not in tables(v5.database_url)
+
+
+@pytest.mark.parametrize("value", ["0", "5000", "250ms", "1500us", "5s", "5min", "2h", "1d"])
+def test_timeout_spellings_mean_what_postgresql_reads_in_pgoptions(value: str, postgres_db: str) -> None:
+    """The chart passes migrations.lockTimeout / statementTimeout both to PGOPTIONS (read by PostgreSQL) and
+    to DJHELM_LOCK_TIMEOUT / DJHELM_STATEMENT_TIMEOUT (read by load_config, whose SET wins): every spelling
+    the chart's schema accepts must mean the same to both, a bare number included (milliseconds)."""
+    config = load_config(None, {"DJHELM_LOCK_TIMEOUT": value, "DJHELM_STATEMENT_TIMEOUT": value})
+    pgoptions = f"-c lock_timeout={value} -c statement_timeout={value}"  # as the chart's ConfigMap writes it
+    with psycopg.connect(postgres_db, options=pgoptions) as conn:
+        rows = conn.execute("SELECT name, setting FROM pg_settings "  # pg_settings: in milliseconds
+                            "WHERE name IN ('lock_timeout', 'statement_timeout')").fetchall()
+    assert {name: int(setting) for name, setting in rows} == {
+        "lock_timeout": config.lock_timeout_ms,
+        "statement_timeout": config.statement_timeout_ms,
+    }

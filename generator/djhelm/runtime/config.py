@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_UNITS_MS = {"ms": 1, "s": 1000, "sec": 1000, "min": 60_000, "m": 60_000, "h": 3_600_000}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|m|h)?\s*$")
+_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "sec": 1000, "min": 60_000, "m": 60_000, "h": 3_600_000,
+             "d": 86_400_000}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|sec|min|m|h|d)?\s*$")
 
 
 class ConfigError(ValueError):
@@ -33,9 +34,11 @@ class GuardConfig:
 
 
 # key in DJHELM_MIGRATIONS -> (environment variable, dataclass field, kind)
+# "pg_duration": a PostgreSQL setting, read as PostgreSQL reads it (a bare number is milliseconds). The chart
+# writes the same string to PGOPTIONS and to DJHELM_*_TIMEOUT, so both must mean the same; our SET wins.
 _KEYS: dict[str, tuple[str | None, str, str]] = {
-    "LOCK_TIMEOUT": ("DJHELM_LOCK_TIMEOUT", "lock_timeout_ms", "duration"),
-    "STATEMENT_TIMEOUT": ("DJHELM_STATEMENT_TIMEOUT", "statement_timeout_ms", "duration"),
+    "LOCK_TIMEOUT": ("DJHELM_LOCK_TIMEOUT", "lock_timeout_ms", "pg_duration"),
+    "STATEMENT_TIMEOUT": ("DJHELM_STATEMENT_TIMEOUT", "statement_timeout_ms", "pg_duration"),
     "LOCK_RETRIES": ("DJHELM_LOCK_RETRIES", "lock_retries", "count"),
     "RETRY_DELAY": ("DJHELM_RETRY_DELAY", "retry_delay_ms", "duration"),
     "RETRY_MAX_DELAY": ("DJHELM_RETRY_MAX_DELAY", "retry_max_delay_ms", "duration"),
@@ -46,20 +49,24 @@ _KEYS: dict[str, tuple[str | None, str, str]] = {
 }
 
 
-def parse_duration_ms(value: object, where: str) -> int:
-    """'200ms', '5s', '15min', '1h' or a bare number of seconds -> milliseconds (PostgreSQL spellings)."""
+def parse_duration_ms(value: object, where: str, bare_unit: str = "s") -> int:
+    """'200ms', '5s', '15min', '1h' (PostgreSQL spellings) or a bare number of ``bare_unit`` -> milliseconds.
+
+    Rounded to the nearest millisecond (half to even), as PostgreSQL rounds a timeout setting.
+    """
     if isinstance(value, bool):
         raise ConfigError(f"{where}: expected a duration like '5s', got {value!r}")
-    text = f"{value}s" if isinstance(value, int | float) else str(value)
-    match = _DURATION.match(text)
+    match = _DURATION.match(str(value))
     if not match:
         raise ConfigError(f"{where}: {value!r} is not a duration; write e.g. '200ms', '5s', '15min' or '1h'")
-    return int(float(match.group(1)) * _UNITS_MS[match.group(2) or "s"])
+    return round(float(match.group(1)) * _UNITS_MS[match.group(2) or bare_unit])
 
 
 def _convert(kind: str, value: object, where: str) -> Any:
     if kind == "duration":
         return parse_duration_ms(value, where)
+    if kind == "pg_duration":
+        return parse_duration_ms(value, where, bare_unit="ms")
     if kind in {"count", "int"}:
         try:
             number = int(str(value))
