@@ -101,6 +101,15 @@ def test_settings_from_flag_env_yaml_and_manage_py(tmp_path: Path) -> None:
     assert run_check(root).returncode == 0
 
 
+def test_unreadable_djhelm_yaml_names_the_file(tmp_path: Path) -> None:
+    _settings_only(tmp_path)
+    (tmp_path / "djhelm.yaml").write_bytes(b"name: shop\ndjango:\n  settingsModule: conf.prod  # \xff\n")
+    result = run_check(tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"{tmp_path / 'djhelm.yaml'}: not UTF-8 text" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_unknown_settings_module_is_a_usage_error(tmp_path: Path) -> None:
     write_project(tmp_path, {"shop": SHOP})
     result = run_check(tmp_path, "--settings", "nope.settings")

@@ -35,7 +35,13 @@ def _from_djhelm_yaml(project_dir: Path) -> tuple[str | None, Path | None]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ProjectError(f"{path}: not UTF-8 text (byte {error.start})\n  fix: save it as UTF-8") from None
+    except OSError as error:
+        raise ProjectError(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         raise ProjectError(f"{path}: not valid YAML: {error}") from None
     django_section = data.get("django") if isinstance(data, dict) else None
