@@ -163,6 +163,13 @@ def test_normalise_rejects_bad_pairs() -> None:
         normalise_sqls([("SELECT 1", [], "extra")])
 
 
+def test_normalise_rejects_what_is_not_sql_and_reads_bytes_as_text() -> None:
+    # RunSQL(5) fails in Django too; the checker must say so instead of crashing with a TypeError
+    with pytest.raises(ValueError, match="int"):
+        normalise_sqls(5)
+    assert normalise_sqls(b"SELECT 1") == [("SELECT 1", None)]
+
+
 def test_params_placeholders_parse() -> None:
     judged = judge_run_sql([("UPDATE t SET a = %s WHERE b = %(b)s AND c LIKE 'x%%'", {"b": 1})])
     assert judged.phase == "pre"

@@ -114,8 +114,12 @@ def normalise_sqls(sqls: Any) -> list[tuple[str, Any]]:
     """
     if sqls is None or sqls == "":
         return []
+    if isinstance(sqls, bytes):
+        sqls = sqls.decode("utf-8", errors="replace")  # Django's sqlparse.split() reads bytes as text
     if isinstance(sqls, str):
         return [(sqls, None)]
+    if not isinstance(sqls, list | tuple):
+        raise ValueError(f"RunSQL expects a string or a list of statements, got {type(sqls).__name__}")
     pairs: list[tuple[str, Any]] = []
     for item in sqls:
         if isinstance(item, list | tuple):
