@@ -99,6 +99,8 @@ def test_settings_from_flag_env_yaml_and_manage_py(tmp_path: Path) -> None:
     manage = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conf.prod')\n"
     (root / "manage.py").write_text(manage)
     assert run_check(root).returncode == 0
+    (root / "manage.py").write_text('import os\nos.environ["DJANGO_SETTINGS_MODULE"] = "conf.prod"\n')
+    assert run_check(root).returncode == 0
 
 
 def test_unreadable_djhelm_yaml_names_the_file(tmp_path: Path) -> None:

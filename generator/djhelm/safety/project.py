@@ -17,7 +17,8 @@ from typing import Any
 
 from djhelm.errors import ProjectError
 
-_MANAGE_SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
+# os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x") or os.environ["DJANGO_SETTINGS_MODULE"] = "x"
+_MANAGE_SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*(?:,|\]\s*=)\s*["']([\w.]+)["']""")
 
 
 @dataclass(frozen=True)
