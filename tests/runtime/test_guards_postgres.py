@@ -51,6 +51,20 @@ def _install_v1(v1: Release) -> None:
     v1.manage("migrate_phase", "post", check=True)
 
 
+def _until(database_url: str, sql: str, what: str, timeout: float = 60) -> None:
+    """Poll pg_stat_activity until ``sql`` returns a row: the tests order events by database state, never by
+    how fast a process starts on a loaded machine."""
+    deadline = time.monotonic() + timeout
+    while not query(database_url, sql):
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.02)
+
+
+ALTER_WAITING = (
+    "SELECT 1 FROM pg_stat_activity WHERE query ILIKE 'ALTER TABLE%%' AND wait_event_type = 'Lock'"
+)
+
+
 def _pre_under_long_transaction(
     v1: Release, v2: Release, workdir: Path, hold: float, lock_timeout: str
 ) -> tuple[str, dict[str, object]]:
@@ -58,7 +72,8 @@ def _pre_under_long_transaction(
     load = Load(v1, workdir, f"v1-lock-{lock_timeout}").start()
     with table_lock(v2.database_url):
         run = v2.spawn("migrate_phase", "pre", DJHELM_LOCK_TIMEOUT=lock_timeout)
-        time.sleep(hold)
+        _until(v2.database_url, ALTER_WAITING, "the migration waits for the table lock")
+        time.sleep(hold)  # held this long after the migration first queued for it
     stdout, stderr = run.communicate(timeout=60)
     result = load.stop()
     assert run.returncode == 0, stdout + stderr
@@ -104,11 +119,14 @@ def test_lock_timeout_gives_up_retries_and_keeps_old_code_fast(
 def test_two_concurrent_pre_runs_take_turns(release: Callable[[int], Release]) -> None:
     v1, v2 = release(1), release(2)
     _install_v1(v1)
-    with table_lock(v2.database_url):  # keeps the first run busy while the second starts
+    with table_lock(v2.database_url):  # keeps the first run busy (advisory lock held) while the second starts
         first = v2.spawn("migrate_phase", "pre")
-        time.sleep(0.3)
+        _until(v2.database_url, ALTER_WAITING, "the first run waits for the table lock")
         second = v2.spawn("migrate_phase", "pre")
-        time.sleep(1.0)
+        # pg_stat_activity.query keeps an idle session's last statement: the second run has tried the lock
+        # (the first run's session shows its ALTER TABLE, so this is the second's)
+        tried = "SELECT 1 FROM pg_stat_activity WHERE query ILIKE 'SELECT pg_try_advisory_lock%%'"
+        _until(v2.database_url, tried, "the second run tries the advisory lock")
     outputs = [proc.communicate(timeout=60) for proc in (first, second)]
     assert [proc.returncode for proc in (first, second)] == [0, 0], outputs
     applied_counts = sorted(len(migration_events(out)) for out, _ in outputs)
