@@ -90,9 +90,11 @@ def judge_operation(ctx: OperationContext) -> OperationJudgement:
         findings.extend(spec.func(ctx))
     if not specs and not _is_djangos(ctx.operation):
         cls = type(ctx.operation)
+        # A declared phase is what the fix asks for: the remark stays, the warning goes.
+        declared = read_overrides(ctx.migration).declared is not None
         findings.append(ctx.finding(
             "unknown-operation",
-            "warning",
+            "info" if declared else "warning",
             f"{cls.__module__}.{cls.__qualname__} is not an operation djhelm knows; treated as pre-deploy",
             'djhelm_phase = "pre"  # or "post": declare what it needs on the Migration class',
         ))

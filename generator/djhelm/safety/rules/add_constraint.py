@@ -17,6 +17,7 @@ from django.db import migrations, models
 
 from djhelm.safety.context import OperationContext
 from djhelm.safety.model import Finding
+from djhelm.safety.overrides import read_overrides
 from djhelm.safety.registry import rule
 from djhelm.safety.rules._model_ops import (
     columns_of,
@@ -78,8 +79,9 @@ def check_add_constraint(ctx: OperationContext) -> Iterator[Finding]:
             'djhelm_ack = {"add-constraint-exclusion": "table has N rows"}',
             effect="blocked", effect_when_acknowledged="pre")
     else:
+        declared = read_overrides(ctx.migration).declared is not None  # what the fix asks for
         yield ctx.finding(
-            "add-constraint-other", "warning",
+            "add-constraint-other", "info" if declared else "warning",
             f"{where}: djhelm does not know {type(constraint).__name__}; treated as pre-deploy.",
             'Declare the phase on the Migration class: djhelm_phase = "pre"  # or "post"',
             effect="pre")
