@@ -41,6 +41,16 @@ BAD_PROJECTS: dict[str, tuple[dict[str, str], list[str]]] = {
          "proj/urls.py": "urlpatterns = [\n"},
         ["proj/urls.py:1: invalid Python syntax"],
     ),
+    "settings too deeply nested for the parser": (
+        {"manage.py": manage_py("proj.settings"),
+         "proj/settings.py": GOOD_SETTINGS + "X = " + "+".join(["1"] * 30000) + "\n"},
+        ["proj/settings.py: too deeply nested", "fix:"],
+    ),
+    "settings the parser reads but too deep to walk": (
+        {"manage.py": manage_py("proj.settings"),
+         "proj/settings.py": GOOD_SETTINGS + 'X = os.environ.get("A", ' + "+".join(['"1"'] * 2000) + ")\n"},
+        ["proj/settings.py: too deeply nested", "fix:"],
+    ),
     "manage.py is not Python": (
         {"manage.py": "#!/bin/sh\nexec python -m django \"$@\"\nfi fi\n"},
         ["manage.py:", "invalid Python syntax"],

@@ -8,6 +8,7 @@ from pathlib import Path
 from djhelm.errors import ProjectError
 
 MAX_SOURCE_BYTES = 2_000_000
+MAX_TREE_DEPTH = 200
 
 
 def parse_file(path: Path, shown_as: str) -> ast.Module:
@@ -19,7 +20,7 @@ def parse_file(path: Path, shown_as: str) -> ast.Module:
     if len(raw) > MAX_SOURCE_BYTES:
         raise ProjectError(f"{shown_as}: larger than 2 MB; is this really a Python source file?")
     try:
-        return ast.parse(raw, filename=shown_as)
+        tree = ast.parse(raw, filename=shown_as)
     except SyntaxError as error:
         where = f"{shown_as}:{error.lineno}" if error.lineno else shown_as
         raise ProjectError(
@@ -28,6 +29,29 @@ def parse_file(path: Path, shown_as: str) -> ast.Module:
         ) from None
     except ValueError as error:  # e.g. NUL bytes in the source
         raise ProjectError(f"{shown_as}: not a Python source file ({error})") from None
+    except (RecursionError, MemoryError):  # expressions nested deeper than the parser's stack
+        raise _too_deep(shown_as) from None
+    # The readers walk trees recursively (ast.NodeVisitor); a tree this deep would exhaust Python's stack.
+    if _depth_exceeds(tree, MAX_TREE_DEPTH):
+        raise _too_deep(shown_as)
+    return tree
+
+
+def _too_deep(shown_as: str) -> ProjectError:
+    return ProjectError(
+        f"{shown_as}: too deeply nested for djhelm to read (an expression over {MAX_TREE_DEPTH} levels)\n"
+        "  fix: split the deeply nested expression, or point DJANGO_SETTINGS_MODULE at a simpler file"
+    )
+
+
+def _depth_exceeds(tree: ast.AST, limit: int) -> bool:
+    pending = [(tree, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return False
 
 
 def literal_str(node: ast.AST | None) -> str | None:
