@@ -171,7 +171,11 @@ def has_default(field: Field) -> bool:
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """Everything about a field that reaches the database schema."""
+    """Everything about a field that reaches the database schema.
+
+    Not db_tablespace: Django's schema editor never moves an existing column or index to another
+    tablespace, so changing it emits no SQL.
+    """
 
     column: str
     type: str | None
@@ -185,7 +189,6 @@ class ColumnSpec:
     db_constraint: bool
     db_collation: str | None
     db_comment: str | None
-    db_tablespace: str | None
     generated: str | None
 
     def changed(self, other: ColumnSpec) -> set[str]:
@@ -225,7 +228,6 @@ def column_spec(name: str, field: Field, state: ProjectState | None = None) -> C
         db_constraint=bool(getattr(field, "db_constraint", False)),
         db_collation=getattr(field, "db_collation", None),
         db_comment=getattr(field, "db_comment", None),
-        db_tablespace=getattr(field, "_db_tablespace", None),
         generated=generated,
     )
 

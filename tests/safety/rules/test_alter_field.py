@@ -62,6 +62,8 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
     # Django drops the unique constraint and builds a plain index in its place, under lock
     "unique_to_index": (alter("ref", "models.CharField(max_length=10, null=True, db_index=True)"), "pre",
                         ["alter-field-index"]),
+    "tablespace": (alter("code", "models.CharField(max_length=10, null=True, db_tablespace='elsewhere')"),
+                   "pre", []),
     "collation": (alter("code", "models.CharField(max_length=10, null=True, db_collation='C')"), "pre",
                   ["alter-field-collation"]),
     "drop_index": (alter("rank", "models.IntegerField()"), "post", ["alter-field-drop-index"]),
@@ -86,8 +88,9 @@ def test_alter_field(result: CheckRun, case: str) -> None:
 
 
 def test_no_sql_changes_have_no_findings_at_all(result: CheckRun) -> None:
-    for case in ("no_sql_attrs", "db_column_same", "pinned_column_label", "python_default"):
+    for case in ("no_sql_attrs", "db_column_same", "pinned_column_label", "python_default", "tablespace"):
         assert result.verdict(case, "0002_change")["findings"] == [], case
+        assert result.verdict(case, "0002_change")["operations"] == ["any"], case  # fits either phase
 
 
 def test_set_not_null_fix_uses_a_not_valid_check(result: CheckRun) -> None:
