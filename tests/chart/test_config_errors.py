@@ -87,6 +87,16 @@ def test_valid_base_renders(tmp_path: Path) -> None:
         ("", [": the file must be a YAML mapping"]),
         ("- a\n- b\n", [":1: the file must be a YAML mapping"]),
         ("a: &x [*x]\n", ["recursive alias"]),
+        # Deep nesting and an alias bomb end in an error, not a RecursionError or an endless expansion.
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", [":1: malformed YAML", "nested"]),
+        (
+            'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+            + "".join(
+                f"{new}: &{new} [{', '.join([f'*{old}'] * 9)}]\n"
+                for old, new in zip("abcdefgh", "bcdefghi", strict=True)
+            ),
+            ["aliases", "fix:"],
+        ),
         (VALID + "---\nname: x\n", [":12: malformed YAML", "single document"]),
         (
             VALID + "env: {SECRET_KEY: hunter2}\n",

@@ -16,6 +16,8 @@ from djhelm.fieldpath import dotted
 
 Path = tuple[str | int, ...]
 
+# Far above any real djhelm.yaml (a few hundred values), far below what would take noticeable time.
+MAX_VALUES = 100_000
 # A constructor needs no stream; one shared instance turns scalar nodes into Python values.
 _CONSTRUCTOR = yaml.SafeLoader("")
 
@@ -52,11 +54,15 @@ def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap]:
         raise ConfigError(
             Problem(filename, f"malformed YAML: {error}", fix="keep one YAML document")
         ) from None
+    except RecursionError:
+        raise ConfigError(
+            Problem(filename, "malformed YAML: nested too deeply", line=1, fix="flatten the structure")
+        ) from None
     source = SourceMap()
     if node is None:
         return None, source
     try:
-        return _build(node, (), source, filename), source
+        return _build(node, (), source, filename, [MAX_VALUES]), source
     except RecursionError:  # an anchor that contains its own alias
         raise ConfigError(
             Problem(filename, "malformed YAML: a recursive alias", fix="remove the self-referencing anchor")
@@ -68,7 +74,20 @@ _PLAIN_TAGS = frozenset(
 )
 
 
-def _build(node: yaml.Node, path: Path, source: SourceMap, filename: str) -> Any:
+def _build(node: yaml.Node, path: Path, source: SourceMap, filename: str, budget: list[int]) -> Any:
+    # Every alias is expanded in full (each copy gets its own path and line), so nested aliases could
+    # multiply into billions of values: a fixed budget stops such a file early.
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ConfigError(
+            Problem(
+                filename,
+                f"YAML aliases expand to more than {MAX_VALUES} values",
+                dotted(path),
+                node.start_mark.line + 1,
+                "write the values out instead of nesting aliases",
+            )
+        )
     source.lines.setdefault(path, node.start_mark.line + 1)
     if node.tag not in _PLAIN_TAGS:
         raise ConfigError(
@@ -108,10 +127,12 @@ def _build(node: yaml.Node, path: Path, source: SourceMap, filename: str) -> Any
                     )
                 )
             source.lines[child] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, child, source, filename)
+            result[key] = _build(value_node, child, source, filename, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, index), source, filename) for index, item in enumerate(node.value)]
+        return [
+            _build(item, (*path, index), source, filename, budget) for index, item in enumerate(node.value)
+        ]
     return _scalar(node, path, filename)
 
 
