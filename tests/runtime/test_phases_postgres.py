@@ -31,31 +31,36 @@ def shop(names: list[str]) -> list[str]:
     return [f"shop.{name}" for name in names]
 
 
-def test_first_install_runs_contrib_and_own_expand_migrations_in_pre(
-    release: Callable[[int], Release],
-) -> None:
-    v2 = release(2)
-    plan = json.loads(v2.manage("migrate_phase", "plan", "--format", "json", check=True).stdout)
+def test_first_install_applies_everything_in_pre(release: Callable[[int], Release]) -> None:
+    """No old code runs against an empty database: pre applies the contract migrations too, so v3's 0007
+    (an expand migration behind v2's contract ones) is in place before the pods start, and neither they
+    (`wait`) nor the release wait for the post Job."""
+    v3 = release(3)
+    plan = json.loads(v3.manage("migrate_phase", "plan", "--format", "json", check=True).stdout)
     assert "contenttypes.0002_remove_content_type_name" in plan["pre"], plan["pre"]
-    assert plan["post"] == shop(V2_POST)
-    assert plan["errors"] == [] and plan["refused"] == []
+    everything = ["0001_initial", *V2_PRE, *V2_POST, "0007_product_color"]
+    assert [key for key in plan["pre"] if key.startswith("shop.")] == shop(everything)
+    assert plan["post"] == [] and plan["errors"] == [] and plan["refused"] == []
 
-    text = v2.manage("migrate_phase", "plan", check=True).stdout
+    text = v3.manage("migrate_phase", "plan", check=True).stdout
     assert "pre (expand, before the rollout):\n  contenttypes.0001_initial  [pre] third-party app" in text
-    assert "post (contract, after it):\n  shop.0005_remove_product_legacy_code  [post]" in text
+    assert "shop.0005_remove_product_legacy_code  [post] contract, but a first install" in text
 
-    waited = v2.manage("migrate_phase", "wait", "--timeout", "0.5", "--interval", "0.1")
+    waited = v3.manage("migrate_phase", "wait", "--timeout", "0.5", "--interval", "0.1")
     assert waited.returncode == 1 and "shop.0001_initial" in waited.stderr, waited.stderr
 
-    pre = v2.manage("migrate_phase", "pre", check=True)
-    assert applied(v2.database_url) == ["0001_initial", *V2_PRE]
-    assert {"shop_product", "shop_note", "auth_permission"} <= tables(v2.database_url)
-    # post_migrate ran: content types and permissions of the new models exist before new code serves
-    assert query(v2.database_url, "SELECT count(*) FROM auth_permission p JOIN django_content_type c "
-                                  "ON c.id = p.content_type_id WHERE c.app_label = 'shop'") == [(8,)]
+    pre = v3.manage("migrate_phase", "pre", check=True)
+    assert applied(v3.database_url) == everything
+    assert "legacy_code" not in columns(v3.database_url, "shop_product")
+    assert "color" in columns(v3.database_url, "shop_product")
+    assert "shop_note" not in tables(v3.database_url) and "auth_permission" in tables(v3.database_url)
+    # post_migrate ran: content types and permissions of the models exist before new code serves
+    assert query(v3.database_url, "SELECT count(*) FROM auth_permission p JOIN django_content_type c "
+                                  "ON c.id = p.content_type_id WHERE c.app_label = 'shop'") == [(4,)]
     logged = migration_events(pre.stdout)
-    assert logged["shop.0004_product_name_idx"]["phase"] == "pre"
-    assert all(e["outcome"] == "applied" and e["retries"] == 0 for e in logged.values())
+    assert list(logged)[-len(everything):] == shop(everything)
+    assert all(e["phase"] == "pre" and e["outcome"] == "applied" and e["retries"] == 0
+               for e in logged.values())
     assert set(logged["shop.0002_product_sku"]) >= {
         "app",
         "name",
@@ -65,13 +70,11 @@ def test_first_install_runs_contrib_and_own_expand_migrations_in_pre(
         "outcome",
     }
 
-    v2.manage("migrate_phase", "wait", "--timeout", "5", check=True)
-    v2.manage("migrate_phase", "post", check=True)
-    assert applied(v2.database_url)[-2:] == V2_POST
-    assert "legacy_code" not in columns(v2.database_url, "shop_product")
-    assert "shop_note" not in tables(v2.database_url)
-    assert v2.manage("migrate_phase", "plan", check=True).stdout.strip() == "No pending migrations."
-    assert v2.manage("makemigrations", "--check", "--dry-run").returncode == 0
+    v3.manage("migrate_phase", "wait", "--timeout", "5", check=True)
+    post = v3.manage("migrate_phase", "post", check=True)
+    assert migration_events(post.stdout) == {}
+    assert v3.manage("migrate_phase", "plan", check=True).stdout.strip() == "No pending migrations."
+    assert v3.manage("makemigrations", "--check", "--dry-run").returncode == 0
 
 
 def test_third_party_apps_can_be_judged_too(release: Callable[[int], Release]) -> None:
@@ -160,19 +163,22 @@ def test_earlier_release_without_contract_phase_stops_pre(release: Callable[[int
     assert "color" in columns(v3.database_url, "shop_product")
 
 
-def test_pre_defers_expand_migrations_behind_this_releases_contract(
+def test_pre_defers_expand_migrations_behind_a_skipped_releases_contract(
     release: Callable[[int], Release],
 ) -> None:
-    """On a fresh database v3's 0007 (pre) sits behind 0005/0006 (post) of the same run: it waits for post."""
-    v3 = release(3)
+    """v1 -> v3 skips v2: v3's 0007 (pre) sits behind v2's 0005/0006 (post), pending in this same run; old
+    v1 code still needs what they drop, so 0007 waits for the post phase."""
+    v1, v3 = release(1), release(3)
+    _install_v1(v1)
     plan = json.loads(v3.manage("migrate_phase", "plan", "--format", "json", check=True).stdout)
-    assert plan["errors"] == []
+    assert plan["errors"] == [] and plan["post"] == shop([*V2_POST, "0007_product_color"])
     step = next(s for s in plan["steps"] if s["name"] == "0007_product_color")
     assert step["phase"] == "pre" and step["run_in"] == "post" and "0006_delete_note" in step["reason"]
     pre = v3.manage("migrate_phase", "pre", check=True)
     start = next(e for e in events(pre.stdout) if e["event"] == "phase_start")
     assert "shop.0007_product_color" in start["later"]
     assert "color" not in columns(v3.database_url, "shop_product")
+    assert "legacy_code" in columns(v3.database_url, "shop_product")
 
 
 def test_wait_holds_new_pods_while_pre_refuses(release: Callable[[int], Release]) -> None:

@@ -35,8 +35,12 @@ def chain(*keys: Key) -> dict[Key, list[Key]]:
     return {key: ([keys[i - 1]] if i else []) for i, key in enumerate(keys)}
 
 
+ELSEWHERE = {("z", "0001")}  # something is applied: not a first install
+
+
 def test_pre_stops_before_the_first_post_and_defers_what_follows() -> None:
-    plan = build_plan([A1, A2, A3], chain(A1, A2, A3), set(), classifier({A1: "pre", A2: "post", A3: "pre"}))
+    phases = {A1: "pre", A2: "post", A3: "pre"}
+    plan = build_plan([A1, A2, A3], chain(A1, A2, A3), ELSEWHERE, classifier(phases))
     assert [(s.name, s.run_in) for s in plan.steps] == [("0001", "pre"), ("0002", "post"), ("0003", "post")]
     assert "depends on a.0002" in plan.steps[2].reason
     assert plan.errors == ()  # a.0002 waits on a.0001, pending in this very run: the same release
@@ -54,8 +58,16 @@ def test_pre_behind_an_earlier_releases_contract_is_an_error() -> None:
 
 def test_other_branches_keep_running_in_pre() -> None:
     parents = {A1: [], A2: [A1], B1: [A1]}
-    plan = build_plan([A1, A2, B1], parents, set(), classifier({A1: "pre", A2: "post", B1: "pre"}))
+    plan = build_plan([A1, A2, B1], parents, ELSEWHERE, classifier({A1: "pre", A2: "post", B1: "pre"}))
     assert plan.as_dict()["pre"] == ["a.0001", "b.0001"]
+
+
+def test_a_first_install_runs_contract_migrations_in_pre_but_still_refuses_blocked_ones() -> None:
+    phases = {A1: "pre", A2: "post", A3: "pre", B1: "blocked"}
+    parents = {**chain(A1, A2, A3), B1: [A3]}
+    plan = build_plan([A1, A2, A3, B1], parents, set(), classifier(phases))
+    assert [s.run_in for s in plan.steps] == ["pre", "pre", "pre", "refused"]
+    assert plan.errors == () and "first install" in plan.steps[1].reason
 
 
 def test_unjudged_migrations_are_trusted_as_pre_and_blocked_ones_refuse() -> None:

@@ -12,7 +12,11 @@ Rules:
 - a pending ``post`` migration whose dependencies were all applied before this run is left over from an
   earlier release whose contract phase never ran. A ``pre`` migration that needs it is an error for the pre
   phase: the earlier release must be contracted first (``migrate_phase post`` with that release's code);
-- any ``blocked`` migration stops both phases before anything is applied.
+- any ``blocked`` migration stops both phases before anything is applied;
+- on a first install (no migration recorded at all) no old code can be running, so ``post`` migrations run in
+  the pre phase too: otherwise an expand migration behind a contract one (any history that dropped a column
+  and later added one) would wait for the post Job while the new pods wait for it, a deadlock under
+  ``helm --wait`` with the ``job`` strategy.
 """
 
 from __future__ import annotations
@@ -105,6 +109,7 @@ def build_plan(
 ) -> Plan:
     """``pending`` in dependency order; ``parents`` gives each migration's direct dependencies."""
     verdicts = {(v.app, v.name): v for v in classify(pending)}
+    first_install = not applied
     later: dict[Key, Key] = {}  # pending key not run in pre -> the post/blocked migration that holds it back
     steps: list[Step] = []
     errors: list[str] = []
@@ -119,7 +124,7 @@ def build_plan(
         if phase == "blocked":
             run_in, reason = "refused", _blocked_reason(findings)
             later[key] = key
-        elif phase == "post":
+        elif phase == "post" and not first_install:
             run_in, reason = "post", "contract: safe only once no old code runs"
             # the first contract migration of a chain stands for it: it tells which release it came from
             later[key] = held_by[0] if held_by else key
@@ -144,6 +149,8 @@ def build_plan(
                         "on a contract one.)"
                     )
             later[key] = root
+        elif phase == "post":
+            run_in, reason = "pre", "contract, but a first install: no old code runs yet"
         else:
             run_in = "pre"
             reason = "expand: safe while old code runs" if judged else "third-party app: trusted as pre"
