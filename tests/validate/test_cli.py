@@ -273,3 +273,35 @@ def test_text_output_escapes_control_characters_from_the_manifest() -> None:
     assert "\x1b" not in result.output
     assert not any(line.startswith("valid: 0") for line in result.output.splitlines()), result.output
     assert "web\\nvalid: 0 object(s)\\x1b[2J" in result.output, result.output
+
+
+ALIAS_BOMB = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n"
+    '  a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    + "".join(
+        f"  {new}: &{new} [{', '.join([f'*{old}'] * 9)}]\n"
+        for old, new in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: &a {a: *a}\n", "refers to itself"),
+        ("apiVersion: v1\nkind: List\nitems: &a [*a]\n", "refers to itself"),
+        (ALIAS_BOMB, "aliases expand to more than"),
+    ],
+    ids=["cyclic-map", "cyclic-list", "alias-bomb"],
+)
+def test_recursive_and_exploding_aliases_exit_2(text: str, message: str) -> None:
+    """kubectl and kubeconform refuse these too; expanding them would crash or run for hours."""
+    result = invoke("-", input=text)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "fix:" in result.output, result.output
+
+
+def test_ordinary_aliases_are_still_read() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, labels: &l {a: b}, annotations: *l}\n"
+    result = invoke("-", "-k", "1.37", input=text)
+    assert result.exit_code == 0, result.output

@@ -176,11 +176,15 @@ def parse_manifests(text: str, name: str, *, helm_sources: bool = False) -> Load
     where = _relocate(source_lines, name)
 
     loader = _StrictLoader(text)
+    # Aliases need an anchor (&) and a reference (*); most manifests have neither, so skip the check.
+    may_alias = "&" in text and "*" in text
     try:
         index = -1
         while loader.check_node():
             index += 1
             node = loader.get_node()
+            if may_alias and node is not None:
+                _check_aliases(node, where)
             before = len(loader.duplicates)
             data = loader.build(node) if node is not None else None
             result.documents += 1
@@ -211,6 +215,57 @@ def parse_manifests(text: str, name: str, *, helm_sources: bool = False) -> Load
     finally:
         loader.dispose()
     return result
+
+
+# Values an alias may add by repetition. kubectl (sigs.k8s.io/yaml) refuses "excessive aliasing" as well;
+# expanding a nested-alias bomb would take hours and gigabytes in the schema check.
+MAX_ALIAS_VALUES = 1_000_000
+
+
+def _check_aliases(root: Node, where: Callable[[int | None], tuple[str, int | None]]) -> None:
+    """Refuse a document whose aliases refer to themselves or expand to millions of values."""
+    sizes: dict[int, int] = {}  # expanded size of each finished node
+    open_nodes: set[int] = set()
+    distinct = 0
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            file, line = where(node.start_mark.line + 1)
+            raise InputError(
+                Problem(
+                    file, "YAML alias refers to itself", line=line, fix="remove the self-referencing anchor"
+                )
+            )
+        open_nodes.add(key)
+        distinct += 1
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    if sizes[id(root)] - distinct > MAX_ALIAS_VALUES:
+        file, line = where(root.start_mark.line + 1)
+        raise InputError(
+            Problem(
+                file,
+                f"YAML aliases expand to more than {MAX_ALIAS_VALUES} values",
+                line=line,
+                fix="write the values out instead of nesting aliases",
+            )
+        )
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _add_document(
