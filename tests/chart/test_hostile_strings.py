@@ -17,7 +17,11 @@ from tests.chart.support import helm_template, manifests, run_cli
 
 pytestmark = pytest.mark.helm
 
-HOSTILE = 'x {{ .Values.x }} {{- fail "boom" }} it\'s "quoted" \\ back\nnew line ünïcødé ✓ 🚀 $(SECRET_KEY)'
+HOSTILE = (
+    'x {{ .Values.x }} {{- fail "boom" }} it\'s "quoted" \\ back\nnew line ünïcødé ✓ 🚀 $(SECRET_KEY)'
+    # Line breaks YAML folds into spaces inside quoted scalars unless they are escaped; and a tab.
+    " ls\u2028ps\u2029tab\t"
+)
 # Shaped like a URL path (starts with '/', no spaces) so path fields cannot reject it for its shape alone.
 HOSTILE_PATH = '/{{.Values.x}}/{{-fail"x"}}/\'q\'/"dq"/ü'
 
@@ -151,4 +155,18 @@ def test_hostile_map_key(helm3: str, tmp_path: Path, where: tuple[str, ...]) -> 
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.stderr and f"{config}:" in result.stderr and "fix:" in result.stderr
     assert ".".join(where) in result.stderr, result.stderr
+    assert not (tmp_path / "chart").exists()
+
+
+@pytest.mark.parametrize(
+    "where", [("env", "GREETING"), ("description",), ("ingress", "annotations", "example.com/note")]
+)
+def test_next_line_character_is_refused(tmp_path: Path, where: tuple[str, ...]) -> None:
+    """Helm's toJson/toYaml write U+0085 (NEL) raw and every YAML reader, the API server's included, folds
+    it into a space: the value would change silently on its way to the cluster."""
+    config = tmp_path / "djhelm.yaml"
+    config.write_text(yaml.safe_dump(_with(where, "before\x85after"), allow_unicode=False), encoding="utf-8")
+    result = run_cli("render", str(config), "--output", str(tmp_path / "chart"))
+    assert result.exit_code == 2, result.output
+    assert ".".join(where) in result.stderr and "U+0085" in result.stderr and "fix:" in result.stderr
     assert not (tmp_path / "chart").exists()

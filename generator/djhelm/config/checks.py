@@ -75,6 +75,14 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
             )
         seen[env_name] = index
 
+    for where, text in _strings(data, ()):
+        if "\x85" in text:
+            add(
+                where,
+                "contains U+0085 (NEL), which Helm writes unescaped and every YAML reader turns into a space",
+                "remove it or use a plain space",
+            )
+
     web = data["web"]
     if web["livenessPath"] == web["readinessPath"]:
         # Liveness must not touch the database, readiness may: one endpoint cannot be both (validate's ZD002).
@@ -109,3 +117,15 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
         if process["kind"] == "celery-beat" and "concurrency" in process:
             add(("processes", name, "concurrency"), "concurrency applies to celery workers only", "remove it")
     return problems
+
+
+def _strings(value: Any, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every string in ``value``, keys included, with its path (a key is reported at its own path)."""
+    if isinstance(value, dict):
+        found = [((*path, key), key) for key in value if isinstance(key, str)]
+        for key, item in value.items():
+            found.extend(_strings(item, (*path, key)))
+        return found
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _strings(item, (*path, index))]
+    return [(path, value)] if isinstance(value, str) else []
