@@ -15,6 +15,8 @@ from djhelm.safety.context import table_name
 from djhelm.safety.fields import column_spec
 
 if TYPE_CHECKING:
+    from django.db.migrations.state import ProjectState
+
     from djhelm.safety.context import OperationContext
 
 _STATE_ONLY = (migrations.AlterModelOptions, migrations.AlterModelManagers)
@@ -40,7 +42,8 @@ def emits_sql(ctx: OperationContext) -> bool:
         return old is None or (not old.db_column and not old.many_to_many)
     if isinstance(op, migrations.RenameModel) and before is not None and after is not None:
         has_m2m = any(f.many_to_many for f in after.fields.values())
-        return table_name(before) != table_name(after) or has_m2m
+        referenced = bool(m2m_pointing_at(ctx.state, ctx.app_label, op.new_name_lower))
+        return table_name(before) != table_name(after) or has_m2m or referenced
     if isinstance(op, migrations.AlterModelTable) and before is not None and after is not None:
         return table_name(before) != table_name(after)
     together = (migrations.AlterUniqueTogether, migrations.AlterIndexTogether)
@@ -58,6 +61,23 @@ def emits_sql(ctx: OperationContext) -> bool:
     if isinstance(op, migrations.RunPython):
         return op.code is not migrations.RunPython.noop
     return True
+
+
+def m2m_pointing_at(state: ProjectState, app_label: str, model_name_lower: str) -> list[str]:
+    """Join tables of auto-created ManyToManyFields of other models pointing at this one (sorted).
+
+    Renaming the model renames their ``<model>_id`` column: Django derives it from the model name.
+    """
+    target = f"{app_label}.{model_name_lower}"
+    tables: list[str] = []
+    for (app, name), model in sorted(state.models.items()):
+        if (app, name) == (app_label, model_name_lower):
+            continue  # the model's own many-to-many fields are judged on their own
+        for field_name, field in model.fields.items():
+            to = getattr(field.remote_field, "model", None) if field.many_to_many else None
+            if isinstance(to, str) and to.lower() == target and not field.remote_field.through:
+                tables.append(str(getattr(field, "db_table", None) or f"{table_name(model)}_{field_name}"))
+    return tables
 
 
 def _m2m_table(name: str, field: object) -> object:

@@ -95,24 +95,39 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
             expression=Upper("code"), output_field=models.CharField(max_length=20), db_persist=True))),
         "alter_collation": (code_indexed, migrations.AlterField(
             "item", "code", models.CharField(max_length=20, null=True, db_collation="C"))),
+        # makemigrations' shape after Meta.db_table pins the old name, and the same two steps swapped
+        "rename_then_pin": (owned, [migrations.RenameModel("Owner", "Boss"),
+                                    migrations.AlterModelTable("boss", "proof_owner")]),
+        "pin_then_rename": (owned, [migrations.AlterModelTable("owner", "proof_owner"),
+                                    migrations.RenameModel("Owner", "Boss")]),
+        "pin_then_rename_m2m": ([*base, migrations.AddField("item", "owners", models.ManyToManyField(
+            "proof.owner"))], [migrations.AlterModelTable("owner", "proof_owner"),
+                               migrations.RenameModel("Owner", "Boss")]),
         "alter_fk_drop_index": (owned, migrations.AlterField("item", "owner", models.ForeignKey(
             "proof.owner", null=True, db_index=False, on_delete=models.CASCADE))),
     }
 
 
 def _collect(app: str, state: Any, operation: Any) -> tuple[list[str], Any]:
+    """The SQL of one operation (or of a list of operations, in order) and the state after it."""
     from django.db import connection
 
-    new_state = state.clone()
-    operation.state_forwards(app, new_state)
-    with connection.schema_editor(collect_sql=True, atomic=False) as editor:
-        operation.database_forwards(app, editor, state, new_state)
-    return list(editor.collected_sql), new_state
+    sql: list[str] = []
+    for op in operation if isinstance(operation, list) else [operation]:
+        new_state = state.clone()
+        op.state_forwards(app, new_state)
+        with connection.schema_editor(collect_sql=True, atomic=False) as editor:
+            op.database_forwards(app, editor, state, new_state)
+        sql.extend(editor.collected_sql)
+        state = new_state
+    return sql, state
 
 
 # Scenarios whose DDL depends on what the schema editor finds in the database (constraint names it
 # drops): their setup is applied for real, in a transaction rolled back once the SQL is collected.
-_INTROSPECTED = frozenset({"alter_fk_drop_index"})
+_INTROSPECTED = frozenset({
+    "alter_fk_drop_index", "rename_then_pin", "pin_then_rename", "pin_then_rename_m2m",
+})
 
 
 class _RollBack(Exception):

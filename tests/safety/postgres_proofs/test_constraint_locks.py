@@ -113,6 +113,19 @@ def test_django_alter_field_of_a_foreign_key_adds_it_again_and_blocks_writes(sce
         assert attempt(url, OWNER_WRITE) is True
 
 
+def test_rename_model_then_pin_re_adds_the_foreign_keys_pointing_at_it(
+    scenario_db: Build, django_ddl: dict[str, dict[str, list[str]]]
+) -> None:
+    url, ddl = scenario_db("rename_then_pin")
+    # RenameModel + AlterModelTable back: the table ends where it started, the FK of proof_item is re-added
+    assert any("FOREIGN KEY" in s and "NOT VALID" not in s for s in ddl)
+    with holding(url, ddl) as session:
+        assert "ShareRowExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, WRITE) is False
+    # rename-model-foreign-keys' fix: pin first, then rename: Django emits nothing at all
+    assert django_ddl["pin_then_rename"]["sql"] == []
+
+
 def test_add_unique_constraint_blocks_reads_and_writes(scenario_db: Build) -> None:
     url, ddl = scenario_db("add_unique")
     assert judge_sql(ddl[0]).phase == "blocked"

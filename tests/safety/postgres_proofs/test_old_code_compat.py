@@ -36,6 +36,16 @@ def test_order_with_respect_to_breaks_old_inserts_unless_the_default_stays(scena
               'ALTER TABLE proof_item ADD COLUMN "_order" integer DEFAULT 0 NOT NULL', OLD_INSERT])
 
 
+def test_renaming_a_model_renames_the_join_column_of_many_to_many_fields_pointing_at_it(
+    scenario_db: Build,
+) -> None:
+    url, ddl = scenario_db("pin_then_rename_m2m")  # db_table pinned: only the join table changes
+    assert any('RENAME COLUMN "owner_id" TO "boss_id"' in s for s in ddl)
+    run(url, ddl)
+    with pytest.raises(errors.UndefinedColumn):
+        run(url, ["SELECT item_id, owner_id FROM proof_item_owners"])  # the old code's join query
+
+
 def test_db_default_keeps_old_inserts_working(scenario_db: Build) -> None:
     url, ddl = scenario_db("add_field_db_default")
     run(url, [*ddl, OLD_INSERT])

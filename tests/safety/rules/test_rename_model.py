@@ -74,3 +74,45 @@ def test_alter_model_table_fix_keeps_the_name(result: CheckRun) -> None:
     (finding,) = result.verdict("alter_table", "0002_change")["findings"]
     assert "alter_table_item" in finding["message"] and "legacy_items" in finding["message"]
     assert "db_table = 'alter_table_item'" in finding["fix"]
+
+
+REFERENCED: dict[str, tuple[str, list[str], str, list[str]]] = {
+    # case: (field of Other pointing at Item, operations of 0002, expected phase, expected rule ids)
+    "fk_then_pin": ("models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='fk_then_pin.item')",
+                    ["migrations.RenameModel('Item', 'Article')",
+                     "migrations.AlterModelTable('article', 'fk_then_pin_item')"],
+                    "pre", ["rename-model-foreign-keys"]),
+    "fk_pin_first": ("models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='fk_pin_first.item')",
+                     ["migrations.AlterModelTable('item', 'fk_pin_first_item')",
+                      "migrations.RenameModel('Item', 'Article')"],
+                     "pre", []),
+    "m2m_pin_first": ("models.ManyToManyField(to='m2m_pin_first.item')",
+                      ["migrations.AlterModelTable('item', 'm2m_pin_first_item')",
+                       "migrations.RenameModel('Item', 'Article')"],
+                      "blocked", ["rename-model"]),
+    "m2m_then_pin": ("models.ManyToManyField(to='m2m_then_pin.item')",
+                     ["migrations.RenameModel('Item', 'Article')",
+                      "migrations.AlterModelTable('article', 'm2m_then_pin_item')"],
+                     "blocked", ["rename-model"]),
+}
+
+
+def test_models_pointing_at_the_renamed_model(tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = tmp_path_factory.mktemp("rename_referenced")
+    apps = {
+        label: {
+            "0001_initial": migration(create_model("Item"), create_model("Other", f"('ref', {field})"),
+                                      initial=True),
+            "0002_change": migration(*ops, deps=[(label, "0001_initial")]),
+        }
+        for label, (field, ops, _, _) in REFERENCED.items()
+    }
+    write_project(root, apps)
+    result = run_check(root)
+    got = {app: (result.phases[f"{app}.0002_change"], result.rules(app, "0002_change")) for app in apps}
+    assert got == {label: (phase, rules) for label, (_, _, phase, rules) in REFERENCED.items()}
+    # the join table's column is named after the model: Django renames it (sqlmigrate shows RENAME COLUMN)
+    message = result.verdict("m2m_pin_first", "0002_change")["findings"][0]["message"]
+    assert "renames column item_id of m2m_pin_first_other_ref to article_id" in message
+    fix = result.verdict("fk_then_pin", "0002_change")["findings"][0]["fix"]
+    assert fix.index("AlterModelTable('item', 'fk_then_pin_item')") < fix.index("RenameModel('Item'")
