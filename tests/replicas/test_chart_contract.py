@@ -78,3 +78,17 @@ def test_changed_weights_reach_the_helper(helm3: str, chart: Path) -> None:
 def test_weight_zero_keeps_a_replica_out_of_rotation(helm3: str, chart: Path) -> None:
     env = container_env(helm3, "database.replicas.replica2.weight=0")["web"]
     assert db.replica_options_from_env(env)["weights"] == {"replica_1": 1, "replica_2": 0}
+
+
+def test_a_replica_that_never_answers_cannot_fail_the_readiness_probe(helm3: str, chart: Path) -> None:
+    """An unreachable replica (packets dropped) costs one request at most connect_timeout before the read
+    falls back to the primary: the probe's timeout must leave room for that and the primary's query."""
+    rendered = subprocess.run([helm3, "template", "rel", str(CHART)], check=True, capture_output=True,
+                              text=True).stdout
+    web = next(d for d in yaml.safe_load_all(rendered)
+               if d and d.get("kind") == "Deployment" and d["metadata"]["name"].endswith("-web"))
+    container = next(c for c in web["spec"]["template"]["spec"]["containers"] if c["name"] == "web")
+    probe = container["readinessProbe"]
+    replica = db.databases_from_env(container_env(helm3)["web"])["replica_1"]
+    assert replica["OPTIONS"]["connect_timeout"] + 1 <= probe["timeoutSeconds"], (replica["OPTIONS"], probe)
+    assert probe["failureThreshold"] >= 2  # one slow answer per cool-off never makes a pod unready
