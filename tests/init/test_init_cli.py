@@ -164,3 +164,30 @@ def test_write_failure_leaves_no_temporary_file(run_init: Callable[..., Any], pr
     assert result.exit_code == 2
     assert "cannot write: No space left on device" in result.output
     assert sorted(p.name for p in project.iterdir()) == ["manage.py", "proj"]
+
+
+def test_values_the_chart_cannot_carry_are_left_out(run_init: Callable[..., Any], tmp_path: Path) -> None:
+    """A route or variable name the config schema refuses must not make init fail with errors about a
+    djhelm.yaml the user never saw: init leaves it out (commented) and the file it writes still renders."""
+    from djhelm.config import load_config
+
+    settings = GOOD_SETTINGS + (
+        'A = os.environ["my-var"]\nB = os.environ["ÜNI_TOKEN"]\nC = os.environ["X\\tY"]\n'
+    )
+    urls = (
+        "from django.urls import path\n"
+        'urlpatterns = [path("health ready/", v), path("{{ .Values.x }}/live", v), path("ok/live/", v)]\n'
+    )
+    project = write_tree(
+        tmp_path / "p",
+        {"manage.py": manage_py("proj.settings"), "proj/settings.py": settings, "proj/urls.py": urls},
+    )
+    result = run_init(str(project))
+    assert result.exit_code == 0, result.output
+    config = load_config(project / "djhelm.yaml")
+    assert config.data["web"]["livenessPath"] == "/ok/live/"
+    assert config.data["web"]["readinessPath"] == "/healthz/ready"
+    names = set(config.data.get("env", {})) | set(config.data["secretEnv"])
+    assert not {"my-var", "ÜNI_TOKEN", "X\tY"} & names, names
+    text = (project / "djhelm.yaml").read_text(encoding="utf-8")
+    assert "my-var" in text and "ÜNI_TOKEN" in text, "left out, but still shown to the user"

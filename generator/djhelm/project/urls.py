@@ -14,6 +14,8 @@ _ROUTE_FUNCS = {"path", "re_path", "url", "django.urls.path", "django.urls.re_pa
 _READY = re.compile(r"ready|readiness", re.IGNORECASE)
 _LIVE = re.compile(r"live|alive|liveness|ping", re.IGNORECASE)
 _GENERIC = re.compile(r"health|status", re.IGNORECASE)
+# What a probe path may hold (the config schema's rule): visible ASCII, no spaces, no line breaks.
+_PROBE_PATH = re.compile(r"/[!-~]*\Z")
 MAX_INCLUDE_DEPTH = 3
 
 
@@ -57,6 +59,7 @@ def find_health_paths(root: Path, urlconf: str | None) -> HealthPaths:
         return HealthPaths(None, None, "")
     found: list[tuple[str, str]] = []
     _routes(root, urlconf, "", 0, found)
+    found = [(path, file) for path, file in found if _PROBE_PATH.match(path)]
     ready = next(((p, f) for p, f in found if _READY.search(p)), None)
     live = next(((p, f) for p, f in found if _LIVE.search(p) and not _READY.search(p)), None)
     if ready is None:

@@ -21,6 +21,7 @@ _GENERIC_PACKAGES = frozenset(
 _HOSTS = re.compile(r"ALLOWED_HOSTS$")
 _ORIGINS = re.compile(r"(TRUSTED_ORIGINS|CORS_ALLOWED_ORIGINS)$")
 _DEBUG = re.compile(r"^(DJANGO_)?DEBUG$")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 MAX_NAME = 53  # Helm release names stop at 53 characters; a chart name longer than that is never useful
 
 
@@ -54,6 +55,12 @@ def _env_entries(project: DjangoProject, name: str) -> tuple[list[Entry], list[E
     secret: list[Entry] = []
     for read in sorted(project.env_reads, key=lambda r: r.name):
         if is_chart_owned(read.name):
+            continue
+        if not _ENV_NAME.match(read.name):
+            # The config schema refuses such a name; shown commented (without its value, which may be a
+            # secret) so the user learns about it, instead of init failing on its own output.
+            note = f"not a name djhelm.yaml accepts ([A-Za-z_][A-Za-z0-9_]*); {_where(read)}"
+            env.append(Entry(read.name, "", note=note, disabled=True))
             continue
         if is_secret(read.name, read.default):
             reference: dict[str, Flow] = {"secretName": f"{name}-django", "key": secret_key_name(read.name)}
