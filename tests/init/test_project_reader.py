@@ -278,11 +278,17 @@ def test_procfile_web_process_decides_the_server(tmp_path: Path, line: str, serv
     assert "Procfile:2" in entrypoint.reason
 
 
-def test_procfile_without_a_known_web_server_is_ignored(tmp_path: Path) -> None:
+@pytest.mark.parametrize("line", [
+    "web: python manage.py runserver 0.0.0.0:$PORT",
+    # An application djhelm.yaml cannot hold (a variable, a dash in the module): init must not copy it.
+    "web: gunicorn -k uvicorn.workers.UvicornWorker $APP_MODULE",
+    "web: gunicorn proj-x.wsgi:application",
+])
+def test_procfile_without_a_known_web_server_is_ignored(tmp_path: Path, line: str) -> None:
     project = write_tree(tmp_path / "p", {
         "manage.py": manage_py("proj.settings"),
         "proj/settings.py": 'WSGI_APPLICATION = "proj.wsgi.application"\n',
-        "Procfile": "web: python manage.py runserver 0.0.0.0:$PORT\n",
+        "Procfile": line + "\n",
     })
     entrypoint = read_project(project).entrypoint
     assert (entrypoint.server, entrypoint.application) == ("gunicorn", "proj.wsgi:application")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 _LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")
 _ASGI_SERVERS = {"uvicorn", "daphne", "hypercorn"}
+# The config schema's web.application: dotted module, colon, dotted attribute, optionally a factory call.
+_APPLICATION = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\(\))?\Z", re.ASCII)
 # Options of gunicorn/uvicorn that take a value (so the value is not mistaken for the application).
 _VALUED = {
     "-b",
@@ -59,7 +61,9 @@ def _application(argv: list[str]) -> str | None:
         elif not arg.startswith("-"):
             module, _, attribute = arg.partition(":")
             # gunicorn accepts a bare module and looks for `application`.
-            return f"{module}:{attribute or 'application'}"
+            application = f"{module}:{attribute or 'application'}"
+            # `$APP_MODULE` or a module with a dash cannot go into djhelm.yaml: fall back to the settings.
+            return application if _APPLICATION.match(application) else None
     return None
 
 
