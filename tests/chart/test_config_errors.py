@@ -126,6 +126,11 @@ def test_valid_base_renders(tmp_path: Path) -> None:
             VALID + "env:\n  CACHE: redis://user:s3cret@cache:6379/0\n",
             [":13: env.CACHE: this value is a URL with a password"],
         ),
+        # Annotations (e.g. an ingress auth-url) go to values.yaml as well: no credentials there either.
+        (
+            VALID + "ingress:\n  annotations: {nginx.ingress.kubernetes.io/auth-url: 'https://u:pw@auth'}\n",
+            [":13: ingress.annotations.nginx.ingress.kubernetes.io/auth-url: this value is a URL with a"],
+        ),
         (VALID + "env:\n  DEBUG: false\n", [":13: env.DEBUG: false is not of type 'string'", "quote it"]),
         # The value as the user wrote it, not as Python prints it (an unquoted date-like tag is common).
         (

@@ -82,6 +82,13 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
                 "contains U+0085 (NEL), which Helm writes unescaped and every YAML reader turns into a space",
                 "remove it or use a plain space",
             )
+        elif where[0] != "env" and _URL_WITH_PASSWORD.search(text):
+            # Every config string ends up in values.yaml (annotations, description...); env is checked above.
+            add(
+                where,
+                "this value is a URL with a password in it; values.yaml is not a place for credentials",
+                "keep credentials in a Secret and reference it (secretEnv, database.*)",
+            )
 
     web = data["web"]
     if web["livenessPath"] == web["readinessPath"]:
