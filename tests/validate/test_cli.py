@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -305,3 +306,18 @@ def test_ordinary_aliases_are_still_read() -> None:
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, labels: &l {a: b}, annotations: *l}\n"
     result = invoke("-", "-k", "1.37", input=text)
     assert result.exit_code == 0, result.output
+
+
+def test_non_utf8_standard_input_exits_2() -> None:
+    """Bytes that are not UTF-8 on stdin reach Python as surrogates (or a decode error): never a traceback."""
+    djhelm = Path(sys.executable).with_name("djhelm")
+    for env in ({"LANG": "C.UTF-8"}, {"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""}):
+        proc = subprocess.run(
+            [str(djhelm), "validate", "-"],
+            input=b'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "\xff\xfe"}\n',
+            capture_output=True,
+            env={"PATH": "/usr/bin:/bin", **env},
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert b"Traceback" not in proc.stderr and b"not UTF-8" in proc.stderr, proc.stderr

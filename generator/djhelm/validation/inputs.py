@@ -19,7 +19,14 @@ def read_manifests(path: str, stdin: TextIO | None = None) -> list[Source]:
     if path == STDIN:
         if stdin is None:
             raise InputError(Problem("-", "no standard input to read"))
-        text = stdin.read()
+        try:
+            text = stdin.read()
+            # Python hands undecodable bytes over as surrogates (surrogateescape); YAML cannot take them.
+            text.encode("utf-8")
+        except (UnicodeDecodeError, UnicodeEncodeError) as error:
+            raise InputError(
+                Problem("<stdin>", f"not UTF-8 text ({error.reason})", fix="pass YAML manifests")
+            ) from None
         return [Source(text, "<stdin>", helm_output=_from_helm(text))]
     target = Path(path)
     if target.is_file():
