@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.init.conftest import manage_py, write_tree
 
@@ -191,3 +192,18 @@ def test_values_the_chart_cannot_carry_are_left_out(run_init: Callable[..., Any]
     assert not {"my-var", "ÜNI_TOKEN", "X\tY"} & names, names
     text = (project / "djhelm.yaml").read_text(encoding="utf-8")
     assert "my-var" in text and "ÜNI_TOKEN" in text, "left out, but still shown to the user"
+
+
+def test_line_breaks_in_names_stay_inside_comments(run_init: Callable[..., Any], tmp_path: Path) -> None:
+    """A folder name or a code default with a line break must not add YAML lines to the file."""
+    folder = "p\nhttpRoute: {enabled: false}\u2028x: 1"
+    settings = GOOD_SETTINGS + 'G = os.environ.get("GREETING", "a\\u2028ingress: {}\\x85b")\n'
+    project = write_tree(
+        tmp_path / folder, {"manage.py": manage_py("proj.settings"), "proj/settings.py": settings}
+    )
+    output = tmp_path / "out.yaml"
+    result = run_init(str(project), "--output", str(output))
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(output.read_text(encoding="utf-8"))
+    assert data["django"]["projectDir"] == folder and "x" not in data and "httpRoute" not in data, data
+    assert all(line.isprintable() for line in output.read_text(encoding="utf-8").splitlines())

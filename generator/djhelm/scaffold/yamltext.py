@@ -113,4 +113,13 @@ def render(header: list[str], entries: list[Entry]) -> str:
     for entry in entries:
         lines.append("")
         lines.extend(_lines(entry, 0, entry.disabled))
-    return "\n".join(lines) + "\n"
+    return "\n".join(_printable(line) for line in lines) + "\n"
+
+
+def _printable(line: str) -> str:
+    """Escape what YAML would read as a line break or a control character (NEL, LS, a newline in a folder
+    name): in a comment it would end the comment and start a YAML line. Strings are double-quoted, where the
+    escape means the same character, so values are unchanged."""
+    if line.isprintable():
+        return line
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in line)
