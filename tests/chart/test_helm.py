@@ -149,3 +149,23 @@ def test_values_schema_stops_bad_overrides(helm: str) -> None:
     )
     assert proc.returncode != 0
     assert ("web.port" in proc.stderr or "/web/port" in proc.stderr) and "bogus" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("key", ["nameOverride", "fullnameOverride"])
+@pytest.mark.parametrize("value", ["Bad_Name", "x\n  evil: true", "a" * 64])
+def test_name_overrides_must_be_dns_labels(helm: str, key: str, value: str) -> None:
+    """Both become part of every object name, written unquoted: anything but a DNS label breaks the output."""
+    proc = subprocess.run(
+        [helm, "template", "rel", str(committed_chart("shop")), "--set-string", f"{key}={value}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0 and key in proc.stderr, proc.stdout + proc.stderr
+    ok = subprocess.run(
+        [helm, "template", "rel", str(committed_chart("shop")), "--set-string", f"{key}=my-shop"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
