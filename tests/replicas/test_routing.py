@@ -365,3 +365,23 @@ def test_tasks_and_commands_can_read_their_own_writes(pair: ReplicationPair, mig
     assert result.returncode == 0, result.stderr
     standby, primary = pair.standby.port, pair.primary.port
     assert [int(port) for port in result.stdout.split()] == [standby, standby, primary, standby, primary]
+
+
+def test_relations_are_allowed_between_the_primary_and_its_replicas_only(
+        pair: ReplicationPair, migrated: Path) -> None:
+    script = textwrap.dedent("""
+        from django.db import router
+        from items.models import Item
+
+        on = {}
+        for alias in ("default", "replica_1", "elsewhere"):
+            on[alias] = Item(name=alias)
+            on[alias]._state.db = alias
+        print(router.allow_relation(on["default"], on["replica_1"]),
+              router.allow_relation(on["replica_1"], on["default"]),
+              router.allow_relation(on["default"], on["elsewhere"]))
+    """)
+    result = manage(migrated, project_env(pair, migrated), "shell", "-v", "0", "-c", script)
+    assert result.returncode == 0, result.stderr
+    # the last one is Django's own answer once the router abstains: only objects of the same alias
+    assert result.stdout.split() == ["True", "True", "False"]
