@@ -182,6 +182,8 @@ def probe(apps, schema_editor):
             handle.write(json.dumps({"migration": __name__.rsplit(".", 1)[-1], "lock_timeout": lock_timeout,
                                      "statement_timeout": statement_timeout,
                                      "in_transaction": connection.in_atomic_block}) + "\\n")
+    if os.environ.get("SHOP_PROBE_FAIL"):
+        raise ValueError("probe failed on purpose")
     if ATOMIC and os.environ.get("SHOP_SLOW_SECONDS"):
         apps.get_model("shop", "Product").objects.create(name="half-done")
         open(os.environ["SHOP_SLOW_MARKER"], "w").close()

@@ -74,6 +74,19 @@ def test_sigkill_during_slow_run_python_then_rerun_converges(
     assert "legacy_code" not in columns(v4.database_url, "shop_product")
 
 
+def test_a_migration_failing_in_python_still_gets_its_log_line(release: Callable[[int], Release]) -> None:
+    v1, v4 = release(1), release(4)
+    _install_v1(v1)
+    v4.manage("migrate_phase", "pre", check=True)
+    failed = v4.manage("migrate_phase", "post", SHOP_PROBE_FAIL="1")
+    assert failed.returncode != 0
+    line = migration_events(failed.stdout)["shop.0007_probe_atomic"]
+    assert line["outcome"] == "failed" and line["phase"] == "post", line
+    assert "probe failed on purpose" in line["error"] and line["retries"] == 0
+    assert "ValueError" in failed.stderr  # the traceback is kept: it is a bug in the migration's code
+    assert "0007_probe_atomic" not in applied(v4.database_url)
+
+
 def test_database_migration_url_takes_over_the_default_alias(
     release: Callable[[int], Release], postgres_server: PostgresServer
 ) -> None:

@@ -149,6 +149,20 @@ def apply_steps(
                     else ""
                 )
                 raise MigrationFailed(f"{label(step.key)} failed: {_first_line(exc)}{hint}") from exc
+            except Exception as exc:
+                # a bug in the migration's own code (RunPython): logged like any failure, traceback kept
+                emit(
+                    migration_line(
+                        app=step.app,
+                        name=step.name,
+                        phase=phase,
+                        duration_ms=_ms_since(started),
+                        retries=retries,
+                        outcome="failed",
+                        error=f"{type(exc).__name__}: {_first_line(exc)}",
+                    )
+                )
+                raise
         emit(
             migration_line(
                 app=step.app,
