@@ -7,7 +7,7 @@ the schema (see fields.ColumnSpec) answers the same question Django's ``_field_s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import migrations
 
@@ -15,7 +15,7 @@ from djhelm.safety.context import table_name
 from djhelm.safety.fields import column_spec
 
 if TYPE_CHECKING:
-    from django.db.migrations.state import ProjectState
+    from django.db.migrations.state import ModelState, ProjectState
 
     from djhelm.safety.context import OperationContext
 
@@ -33,13 +33,16 @@ def emits_sql(ctx: OperationContext) -> bool:
         if old is None or new is None:
             return True
         if old.many_to_many and new.many_to_many:
-            return _m2m_table(op.name, old) != _m2m_table(op.name, new) or old.remote_field.model != (
-                new.remote_field.model
+            return _m2m_table(before, op.name, old) != _m2m_table(after, op.name, new) or (
+                old.remote_field.model != new.remote_field.model
             )
         return column_spec(op.name, old, ctx.state) != column_spec(op.name, new, ctx.state)
     if isinstance(op, migrations.RenameField) and before is not None:
         old = before.fields.get(op.old_name)
-        return old is None or (not old.db_column and not old.many_to_many)
+        if old is not None and old.many_to_many:
+            # an auto-created join table is named after the field unless db_table pins it
+            return not getattr(old, "db_table", None) and not old.remote_field.through
+        return old is None or not old.db_column
     if isinstance(op, migrations.RenameModel) and before is not None and after is not None:
         has_m2m = any(f.many_to_many for f in after.fields.values())
         referenced = bool(m2m_pointing_at(ctx.state, ctx.app_label, op.new_name_lower))
@@ -80,8 +83,12 @@ def m2m_pointing_at(state: ProjectState, app_label: str, model_name_lower: str) 
     return tables
 
 
-def _m2m_table(name: str, field: object) -> object:
-    return getattr(field, "db_table", None)
+def _m2m_table(model: ModelState, name: str, field: Any) -> str:
+    """The join table's name: db_table, else Django's default (pinning it to that name is no change)."""
+    through = getattr(field.remote_field, "through", None)
+    if through:
+        return f"through:{str(through).lower()}"
+    return str(getattr(field, "db_table", None) or f"{table_name(model)}_{name}")
 
 
 def _normalise(value: object) -> frozenset[tuple[str, ...]]:

@@ -10,6 +10,7 @@ BASE = [
     "('title', models.CharField(max_length=50))",
     "('legacy', models.CharField(max_length=20, db_column='legacy_col'))",
     "('owner', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to='auth.user'))",
+    "('groups', models.ManyToManyField(to='auth.group'))",
 ]
 CASES: dict[str, tuple[list[str], str, list[str]]] = {
     "plain": (["migrations.RenameField('item', 'title', 'headline')"], "blocked", ["rename-field"]),
@@ -19,6 +20,13 @@ CASES: dict[str, tuple[list[str], str, list[str]]] = {
         "migrations.RenameField('item', 'title', 'headline')",
     ], "pre", []),
     "already_pinned": (["migrations.RenameField('item', 'legacy', 'old')"], "pre", []),
+    # the join table of a many-to-many field is named after the field, unless db_table pins it
+    "m2m": (["migrations.RenameField('item', 'groups', 'teams')"], "blocked", ["rename-field"]),
+    "m2m_pinned": ([
+        "migrations.AlterField('item', 'groups', models.ManyToManyField(to='auth.group', "
+        "db_table='m2m_pinned_item_groups'))",
+        "migrations.RenameField('item', 'groups', 'teams')",
+    ], "pre", []),
 }
 
 
@@ -45,3 +53,4 @@ def test_fix_pins_the_old_column(result: CheckRun) -> None:
 
 def test_pinned_rename_emits_nothing(result: CheckRun) -> None:
     assert result.verdict("pinned_first", "0002_change")["findings"] == []
+    assert result.verdict("m2m_pinned", "0002_change")["operations"] == ["any", "any"]
