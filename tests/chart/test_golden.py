@@ -109,3 +109,15 @@ def test_never_replaces_the_folder_holding_the_config(tmp_path: Path) -> None:
         assert result.exit_code == 2
         assert "djhelm.yaml; the chart directory is replaced as a whole" in result.stderr
     assert (project / "manage.py").read_text() == "# precious\n"
+
+
+def test_render_through_a_symlink_updates_the_target(tmp_path: Path) -> None:
+    """charts/shop may be a symlink: the chart it points to is replaced, the link stays, nothing is left."""
+    real = render(example_config("shop"), tmp_path / "real")
+    (real / "templates" / "stale.yaml").write_text("old\n")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    render(example_config("shop"), link)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert not (real / "templates" / "stale.yaml").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]

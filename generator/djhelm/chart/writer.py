@@ -22,6 +22,9 @@ def write_chart(files: dict[str, bytes], output: Path, force: bool = False) -> N
     did not generate is only replaced with ``force``.
     """
     output = output.absolute()
+    if output.is_symlink():
+        # Replace the chart the link points to; renaming the link itself would leave the target stale.
+        output = output.resolve()
     if output.exists() and not output.is_dir():
         raise InputError(Problem(str(output), "exists and is not a directory", fix="pick another --output"))
     if output.is_dir() and any(output.iterdir()) and not force and not _is_generated(output):
