@@ -321,3 +321,16 @@ def test_non_utf8_standard_input_exits_2() -> None:
         )
         assert proc.returncode == 2, proc.stderr
         assert b"Traceback" not in proc.stderr and b"not UTF-8" in proc.stderr, proc.stderr
+
+
+def test_a_helm_that_hangs_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stuck `helm template` (a plugin waiting on the network, say) ends in exit 2, not a traceback."""
+    import djhelm.validation.helm as helm_module
+
+    monkeypatch.setattr(helm_module, "HELM_TIMEOUT_SECONDS", 0.5)
+    slow = tmp_path / "helm"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    result = invoke(str(CHART), "--helm-binary", str(slow), "-k", "1.37")
+    assert result.exit_code == 2, result.output
+    assert "did not finish" in result.output and "fix:" in result.output

@@ -10,6 +10,9 @@ from pathlib import Path
 from djhelm.errors import InputError, Problem, ToolMissingError
 from djhelm.validation.core import Source
 
+# Rendering takes well under a second; far longer means helm waits on something (a plugin, the network).
+HELM_TIMEOUT_SECONDS: float = 300
+
 
 def find_helm(binary: str) -> str:
     found = shutil.which(binary)
@@ -39,9 +42,19 @@ def render_chart(
     if namespace:
         command += ["--namespace", namespace]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=HELM_TIMEOUT_SECONDS, check=False
+        )
     except OSError as error:
         raise ToolMissingError(f"cannot run {helm}: {error.strerror}") from None
+    except subprocess.TimeoutExpired:
+        raise InputError(
+            Problem(
+                str(chart),
+                f"helm template did not finish in {HELM_TIMEOUT_SECONDS} s",
+                fix=f"check that `{helm} template` works on its own, or pipe its output to djhelm validate -",
+            )
+        ) from None
     if done.returncode != 0:
         raise InputError(
             Problem(
