@@ -52,6 +52,10 @@ BAD_PROJECTS: dict[str, tuple[dict[str, str], list[str]]] = {
          "proj/settings.py": GOOD_SETTINGS + 'X = os.environ.get("A", ' + "+".join(['"1"'] * 2000) + ")\n"},
         ["proj/settings.py: too deeply nested", "fix:"],
     ),
+    "a module name djhelm.yaml cannot hold": (
+        {"manage.py": manage_py("proj-x.settings"), "proj-x/settings.py": GOOD_SETTINGS},
+        ["proj-x.settings", "cannot hold", "nothing was written", "fix:"],
+    ),
     "manage.py is not Python": (
         {"manage.py": "#!/bin/sh\nexec python -m django \"$@\"\nfi fi\n"},
         ["manage.py:", "invalid Python syntax"],

@@ -11,7 +11,7 @@ import typer
 
 from djhelm.cli._common import user_errors
 from djhelm.config import parse_config
-from djhelm.errors import DjhelmError, OutputExistsError
+from djhelm.errors import ConfigError, DjhelmError, OutputExistsError, ProjectError
 from djhelm.project import read_project
 from djhelm.scaffold import build
 
@@ -44,8 +44,17 @@ def _init(project_dir: Path, output: Path | None, force: bool) -> tuple[Path, li
             "  fix: pass --force to replace it, or --output to write somewhere else"
         )
     text = build(project, target)
-    # The scaffold must be a valid config as written; if not, that is djhelm's bug, and nothing is written.
-    parse_config(text, str(target))
+    # The scaffold must be a valid config as written; if not, nothing is written, and the message must not
+    # send the user to lines of a file that does not exist.
+    try:
+        parse_config(text, str(target))
+    except ConfigError as error:
+        details = "\n".join(f"  {problem.field}: {problem.message}" for problem in error.problems)
+        raise ProjectError(
+            f"{project_dir}: read values that djhelm.yaml cannot hold; nothing was written:\n{details}\n"
+            "  fix: rename what is named above (Python module names are identifiers), or write djhelm.yaml "
+            "by hand from examples/shop/djhelm.yaml"
+        ) from None
     try:
         write_atomically(target, text)
     except OSError as error:
