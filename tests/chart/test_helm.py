@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.chart.support import EXAMPLES, by_kind, committed_chart, helm_template, manifests, named
+from tests.chart.support import (
+    EXAMPLES,
+    by_kind,
+    committed_chart,
+    example_config,
+    helm_template,
+    manifests,
+    named,
+    render,
+)
 
 pytestmark = pytest.mark.helm
 
@@ -169,3 +178,26 @@ def test_name_overrides_must_be_dns_labels(helm: str, key: str, value: str) -> N
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
+
+
+@pytest.mark.parametrize(
+    ("chart_name", "release"), [("shop", "2024"), ("1", "rel"), ("yes", "yes"), ("0x1f", "0x1f")]
+)
+def test_names_yaml_would_read_as_numbers_or_booleans_stay_strings(
+    helm3: str, tmp_path: Path, chart_name: str, release: str
+) -> None:
+    """A chart or release name like `2024`, `yes` or `0x1f` is a valid DNS label; printed unquoted into a
+    label or a name it would become a number or a boolean, which the API server rejects."""
+    config = tmp_path / "djhelm.yaml"
+    config.write_text(example_config("shop").read_text().replace("name: shop", f'name: "{chart_name}"', 1))
+    chart = render(config, tmp_path / "chart")
+    rendered = subprocess.run(
+        [helm3, "template", release, str(chart), "--kube-version", NEW_KUBE],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    proc = _validate(rendered, NEW_KUBE)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    labels = [doc["metadata"]["labels"] for doc in manifests(rendered)]
+    assert all(isinstance(value, str) for found in labels for value in found.values()), labels

@@ -33,17 +33,17 @@ ever becomes template code; every project choice arrives through .Values.
 
 {{/* Standard labels on every object. */}}
 {{- define "events.labels" -}}
-helm.sh/chart: {{ include "events.chart" . }}
+helm.sh/chart: {{ include "events.chart" . | toJson }}
 {{ include "events.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | toString | toJson }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/part-of: {{ include "events.name" . }}
+app.kubernetes.io/part-of: {{ include "events.name" . | toJson }}
 {{- end }}
 
 {{/* Labels that never change during a release's life (Deployment selectors are immutable). */}}
 {{- define "events.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "events.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "events.name" . | toJson }}
+app.kubernetes.io/instance: {{ .Release.Name | toJson }}
 {{- end }}
 
 {{- define "events.image" -}}
@@ -213,7 +213,7 @@ Init container that holds an app pod until the schema it needs is in place. With
     {{- include "events.migrationEnv" . | trim | nindent 4 }}
   envFrom:
     - configMapRef:
-        name: {{ include "events.fullname" . }}
+        name: {{ include "events.fullname" . | toJson }}
   securityContext:
     {{- include "events.securityContext" . | nindent 4 }}
   resources:

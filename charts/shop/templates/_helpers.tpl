@@ -33,17 +33,17 @@ ever becomes template code; every project choice arrives through .Values.
 
 {{/* Standard labels on every object. */}}
 {{- define "shop.labels" -}}
-helm.sh/chart: {{ include "shop.chart" . }}
+helm.sh/chart: {{ include "shop.chart" . | toJson }}
 {{ include "shop.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | toString | toJson }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/part-of: {{ include "shop.name" . }}
+app.kubernetes.io/part-of: {{ include "shop.name" . | toJson }}
 {{- end }}
 
 {{/* Labels that never change during a release's life (Deployment selectors are immutable). */}}
 {{- define "shop.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "shop.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "shop.name" . | toJson }}
+app.kubernetes.io/instance: {{ .Release.Name | toJson }}
 {{- end }}
 
 {{- define "shop.image" -}}
@@ -213,7 +213,7 @@ Init container that holds an app pod until the schema it needs is in place. With
     {{- include "shop.migrationEnv" . | trim | nindent 4 }}
   envFrom:
     - configMapRef:
-        name: {{ include "shop.fullname" . }}
+        name: {{ include "shop.fullname" . | toJson }}
   securityContext:
     {{- include "shop.securityContext" . | nindent 4 }}
   resources:

@@ -33,17 +33,17 @@ ever becomes template code; every project choice arrives through .Values.
 
 {{/* Standard labels on every object. */}}
 {{- define "djhelm.labels" -}}
-helm.sh/chart: {{ include "djhelm.chart" . }}
+helm.sh/chart: {{ include "djhelm.chart" . | toJson }}
 {{ include "djhelm.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | toString | toJson }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/part-of: {{ include "djhelm.name" . }}
+app.kubernetes.io/part-of: {{ include "djhelm.name" . | toJson }}
 {{- end }}
 
 {{/* Labels that never change during a release's life (Deployment selectors are immutable). */}}
 {{- define "djhelm.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "djhelm.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "djhelm.name" . | toJson }}
+app.kubernetes.io/instance: {{ .Release.Name | toJson }}
 {{- end }}
 
 {{- define "djhelm.image" -}}
@@ -213,7 +213,7 @@ Init container that holds an app pod until the schema it needs is in place. With
     {{- include "djhelm.migrationEnv" . | trim | nindent 4 }}
   envFrom:
     - configMapRef:
-        name: {{ include "djhelm.fullname" . }}
+        name: {{ include "djhelm.fullname" . | toJson }}
   securityContext:
     {{- include "djhelm.securityContext" . | nindent 4 }}
   resources:
