@@ -13,7 +13,7 @@ from tests.runtime.project import write_release
 @pytest.fixture(scope="session")
 def code_trees(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     root = tmp_path_factory.mktemp("releases")
-    return {version: write_release(root, version) for version in (1, 2, 3, 4, 5)}
+    return {version: write_release(root, version) for version in (1, 2, 3, 4, 5, 6)}
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ v3: v2 plus 0007 adding Product.color (pre), to show an earlier release's missin
 v4: v2 plus two RunPython migrations declared pre (0007 atomic, 0008 not) that report the session's
     timeouts and can be made slow (to be killed midway).
 v5: v2 plus 0007 adding a NOT NULL field with a Python-side default: blocked by the checker.
+v6: v2 plus 0007 creating Tag and 0008 adding a NOT NULL field with a Python-side default to it: fine, the
+    table is new in this release (old code has never heard of it).
 """
 
 from __future__ import annotations
@@ -206,6 +208,40 @@ class Migration(migrations.Migration):
     operations = [migrations.AddField("product", "weight", models.IntegerField(default=1))]
 """
 
+M0007_TAG = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0006_delete_note")]
+    operations = [
+        migrations.CreateModel(
+            name="Tag",
+            fields=[
+                ("id", models.BigAutoField(
+                    auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("label", models.CharField(max_length=20)),
+            ],
+        ),
+    ]
+"""
+
+M0008_TAG_WEIGHT = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0007_tag")]
+    operations = [migrations.AddField("tag", "weight", models.IntegerField(default=1))]
+"""
+
+MODELS_V6 = MODELS_V2 + """
+
+class Tag(models.Model):
+    label = models.CharField(max_length=20)
+    weight = models.IntegerField(default=1)
+"""
+
 # Reads and writes through the ORM in a loop until the stop file appears; one JSON summary at the end.
 LOAD = """
 import collections
@@ -268,14 +304,14 @@ def _write(path: Path, text: str) -> None:
 
 
 def write_release(root: Path, version: int) -> Path:
-    """Write the code tree of release ``version`` (1 to 5) under ``root``; returns its directory."""
+    """Write the code tree of release ``version`` (1 to 6) under ``root``; returns its directory."""
     tree = root / f"v{version}"
     _write(tree / "manage.py", MANAGE)
     _write(tree / "load.py", LOAD)
     _write(tree / "proj" / "__init__.py", "")
     _write(tree / "proj" / "settings.py", SETTINGS)
     _write(tree / "shop" / "__init__.py", "")
-    models = {1: MODELS_V1, 3: MODELS_V3}.get(version, MODELS_V2)
+    models = {1: MODELS_V1, 3: MODELS_V3, 6: MODELS_V6}.get(version, MODELS_V2)
     if version == 5:
         models += "    weight = models.IntegerField(default=1)\n"
     _write(tree / "shop" / "models.py", models)
@@ -299,6 +335,8 @@ def write_release(root: Path, version: int) -> Path:
         )
     if version == 5:
         migrations["0007_product_weight"] = M0007_BLOCKED
+    if version == 6:
+        migrations |= {"0007_tag": M0007_TAG, "0008_tag_weight": M0008_TAG_WEIGHT}
     _write(tree / "shop" / "migrations" / "__init__.py", "")
     for name, text in migrations.items():
         _write(tree / "shop" / "migrations" / f"{name}.py", text)

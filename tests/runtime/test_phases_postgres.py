@@ -44,7 +44,7 @@ def test_first_install_applies_everything_in_pre(release: Callable[[int], Releas
 
     text = v3.manage("migrate_phase", "plan", check=True).stdout
     assert "pre (expand, before the rollout):\n  contenttypes.0001_initial  [pre] third-party app" in text
-    assert "shop.0005_remove_product_legacy_code  [post] contract, but a first install" in text
+    assert "post (contract" not in text
 
     waited = v3.manage("migrate_phase", "wait", "--timeout", "0.5", "--interval", "0.1")
     assert waited.returncode == 1 and "shop.0001_initial" in waited.stderr, waited.stderr
@@ -79,6 +79,8 @@ def test_first_install_applies_everything_in_pre(release: Callable[[int], Releas
 
 def test_third_party_apps_can_be_judged_too(release: Callable[[int], Release]) -> None:
     v2 = release(2)
+    # its table exists already: on an empty database every table is new and nothing would be unsafe
+    v2.manage("migrate", "contenttypes", "0001", check=True)
     plan = json.loads(
         v2.manage("migrate_phase", "plan", "--format", "json", DJHELM_THIRD_PARTY="judge", check=True).stdout
     )

@@ -35,8 +35,12 @@ def _classifier(loader: Any, config: GuardConfig) -> Callable[[Collection[Key]],
         # "pre" mode: the checker judges the project's own apps (its default); the rest is trusted as pre.
         # dependencies=False: a pre migration behind a post one is this module's business (deferred to the
         # post phase, or an earlier release's missing contract phase), not a blocked migration.
+        # only_is_pending: these are the unapplied migrations, so a table one of them creates is new to the
+        # running code, as `djhelm migrations check --since` judges a release.
         apps = sorted({app for app, _ in pending}) if config.third_party == "judge" else None
-        return classify_loader(loader, app_labels=apps, only=set(pending), dependencies=False)
+        return classify_loader(
+            loader, app_labels=apps, only=set(pending), dependencies=False, only_is_pending=True
+        )
 
     return classify
 
