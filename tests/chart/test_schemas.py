@@ -11,7 +11,7 @@ import yaml
 from djhelm.chart import build_values
 from djhelm.config import load_config
 from djhelm.config.schema import config_schema
-from djhelm.resources import templates_dir
+from djhelm.resources import schemas_dir
 from tests.chart.support import EXAMPLES, committed_chart, example_config
 
 
@@ -22,7 +22,7 @@ def test_config_schema_is_a_valid_schema() -> None:
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_values_schema_accepts_generated_values(name: str) -> None:
-    schema = json.loads((templates_dir() / "chart" / "values.schema.json").read_text())
+    schema = json.loads((schemas_dir() / "chart-values.schema.json").read_text())
     jsonschema.validators.validator_for(schema).check_schema(schema)
     values = build_values(load_config(example_config(name)))
     jsonschema.validate(values, schema)
@@ -31,7 +31,7 @@ def test_values_schema_accepts_generated_values(name: str) -> None:
 
 
 def test_values_schema_rejects_a_bad_override() -> None:
-    schema = json.loads((templates_dir() / "chart" / "values.schema.json").read_text())
+    schema = json.loads((schemas_dir() / "chart-values.schema.json").read_text())
     values = build_values(load_config(example_config("shop")))
     values["web"]["port"] = "abc"
     with pytest.raises(jsonschema.ValidationError):

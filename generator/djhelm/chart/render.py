@@ -18,7 +18,7 @@ from djhelm.chart.docs import VALUE_DOCS
 from djhelm.chart.values import build_values
 from djhelm.chart.yamlout import dump_documented, scalar
 from djhelm.config import Config
-from djhelm.resources import templates_dir
+from djhelm.resources import schemas_dir, templates_dir
 
 CHART_TEMPLATE_DIR = "chart"
 VALUES_HEADER = (
@@ -67,6 +67,8 @@ def render_chart(config: Config, config_label: str = "djhelm.yaml") -> dict[str,
             files[relative] = template.encode("utf-8")
         else:
             files[relative] = source.read_bytes()
+    # The values schema lives with djhelm's other schemas; every chart carries a copy for Helm to enforce.
+    files["values.schema.json"] = (schemas_dir() / "chart-values.schema.json").read_bytes()
     header = VALUES_HEADER.format(name=config.name, config=_markdown_cell(config_label))
     files["values.yaml"] = (header + dump_documented(values, VALUE_DOCS)).encode("utf-8")
     return dict(sorted(files.items()))
