@@ -96,6 +96,7 @@ def apply_steps(
     for step, (migration, _) in zip(steps, plan, strict=True):
         retries = 0
         started = time.monotonic()
+
         while True:
             try:
                 if not migration.atomic and is_postgres(connection):
@@ -133,17 +134,7 @@ def apply_steps(
                     )
                     time.sleep(delay / 1000)
                     continue
-                emit(
-                    migration_line(
-                        app=step.app,
-                        name=step.name,
-                        phase=phase,
-                        duration_ms=_ms_since(started),
-                        retries=retries,
-                        outcome="failed",
-                        error=_first_line(exc),
-                    )
-                )
+                emit(_outcome_line(step, phase, started, retries, "failed", _first_line(exc)))
                 hint = (
                     (
                         f" (gave up after {retries} retries: a long transaction holds a lock on its table; "
@@ -155,28 +146,10 @@ def apply_steps(
                 raise MigrationFailed(f"{label(step.key)} failed: {_first_line(exc)}{hint}") from exc
             except Exception as exc:
                 # a bug in the migration's own code (RunPython): logged like any failure, traceback kept
-                emit(
-                    migration_line(
-                        app=step.app,
-                        name=step.name,
-                        phase=phase,
-                        duration_ms=_ms_since(started),
-                        retries=retries,
-                        outcome="failed",
-                        error=f"{type(exc).__name__}: {_first_line(exc)}",
-                    )
-                )
+                error = f"{type(exc).__name__}: {_first_line(exc)}"
+                emit(_outcome_line(step, phase, started, retries, "failed", error))
                 raise
-        emit(
-            migration_line(
-                app=step.app,
-                name=step.name,
-                phase=phase,
-                duration_ms=_ms_since(started),
-                retries=retries,
-                outcome="applied",
-            )
-        )
+        emit(_outcome_line(step, phase, started, retries, "applied"))
         result.applied.append(step)
     state.clear_delayed_apps_cache()
     emit_post_migrate_signal(verbosity, False, connection.alias, apps=state.apps, plan=plan)
@@ -200,3 +173,18 @@ def _first_line(exc: BaseException) -> str:
 def applied_keys(connection: Any) -> set[Key]:
     recorder = MigrationRecorder(connection)
     return set(recorder.applied_migrations())
+
+
+def _outcome_line(
+    step: Step, phase: str, started: float, retries: int, outcome: str, error: str | None = None
+) -> str:
+    """The one log line each migration gets, whatever happened to it."""
+    return migration_line(
+        app=step.app,
+        name=step.name,
+        phase=phase,
+        duration_ms=_ms_since(started),
+        retries=retries,
+        outcome=outcome,
+        error=error,
+    )
