@@ -11,11 +11,13 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import Result
 from typer.testing import CliRunner
 
 from djhelm.cli import app
+from djhelm.validation import kubeconform
 from tests.validate.support import FIXTURES, web
 from tests.validate.support import app as app_objects
 
@@ -72,3 +74,16 @@ def test_kubeconform_can_be_turned_off(tmp_path: Path) -> None:
     result = invoke(env, str(FIXTURES / "app.yaml"), "--kubeconform-binary", "none")
     assert result.exit_code == 0
     assert calls(tmp_path) == []
+
+
+def test_a_hanging_kubeconform_becomes_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    binary = tmp_path / "bin" / "kubeconform"
+    binary.parent.mkdir()
+    binary.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(30)\n")
+    binary.chmod(0o755)
+    monkeypatch.setattr(kubeconform, "KUBECONFORM_TIMEOUT_SECONDS", 1)
+    env = {"PATH": f"{binary.parent}{os.pathsep}{os.environ['PATH']}"}
+    result = invoke(env, str(FIXTURES / "app.yaml"), "-k", "1.37", "-f", "json")
+    assert result.exit_code == 0, result.output
+    warnings = [f for f in json.loads(result.output)["findings"] if f["rule"] == "K8S005"]
+    assert len(warnings) == 1 and "did not finish in 1 s" in warnings[0]["message"], warnings

@@ -20,6 +20,9 @@ from djhelm.validation.loader import parse_manifests
 from djhelm.validation.model import Finding, Location
 from djhelm.validation.schemas import schema_set
 
+# a second opinion must not hang the first: a stuck kubeconform becomes a warning, not a stalled CI job
+KUBECONFORM_TIMEOUT_SECONDS = 300
+
 _STATUS_SEVERITY = {"statusInvalid": "error", "statusError": "error"}
 
 
@@ -99,9 +102,14 @@ def run_kubeconform(binary: str, sources: Sequence[Source], version: str) -> lis
             *[str(p) for p, _ in inputs],
         ]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=KUBECONFORM_TIMEOUT_SECONDS, check=False
+            )
         except OSError as error:
             return [_tool_finding(f"kubeconform could not run: {error.strerror}", version)]
+        except subprocess.TimeoutExpired:
+            message = f"kubeconform did not finish in {KUBECONFORM_TIMEOUT_SECONDS} s: no second opinion"
+            return [_tool_finding(message, version)]
         names = {str(p): name for p, name in inputs}
         return _parse_output(done.stdout, done.stderr, names, version)
 
