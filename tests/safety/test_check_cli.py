@@ -59,6 +59,15 @@ def test_app_filter_and_contrib_apps_are_not_judged_by_default(tmp_path: Path) -
     assert set(only_shop.phases) == {"shop.0001_initial", "shop.0002_remove_product_sku"}
 
 
+def test_a_project_without_own_migrations_warns_instead_of_passing_silently(tmp_path: Path) -> None:
+    write_project(tmp_path, {})
+    result = run_check(tmp_path)
+    assert result.returncode == 0
+    assert result.json == {"migrations": []}
+    assert "warning: no migrations found" in result.stderr
+    assert "warning" not in run_check(tmp_path, "--app", "auth").stderr
+
+
 def test_contrib_apps_all_classified(tmp_path: Path) -> None:
     write_project(
         tmp_path, {}, contrib=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.admin",

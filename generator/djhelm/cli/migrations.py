@@ -63,6 +63,13 @@ def check(
                 "(please report it with the migration that triggers it)"
             ) from None
         typer.echo(output, nl=False)
+    if not verdicts and not apps and since is None:
+        # exit 0 on an empty judgement looks like a pass; say why nothing was judged
+        typer.echo(
+            f"warning: no migrations found under {project_dir.resolve()} to judge "
+            "(apps outside PROJECT_DIR are only judged when named with --app)",
+            err=True,
+        )
     if any(v.phase == "blocked" for v in verdicts):
         raise typer.Exit(BLOCKED)
 
