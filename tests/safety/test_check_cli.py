@@ -12,10 +12,12 @@ import pytest
 from tests.safety.support import create_model, migration, run_check, write_project
 
 SHOP = {
-    "0001_initial": migration(create_model("Product", "('sku', models.CharField(max_length=20, null=True))"),
-                              initial=True),
-    "0002_remove_product_sku": migration("migrations.RemoveField('product', 'sku')",
-                                         deps=[("shop", "0001_initial")]),
+    "0001_initial": migration(
+        create_model("Product", "('sku', models.CharField(max_length=20, null=True))"), initial=True
+    ),
+    "0002_remove_product_sku": migration(
+        "migrations.RemoveField('product', 'sku')", deps=[("shop", "0001_initial")]
+    ),
 }
 BLOCKED = {
     "0001_initial": migration(create_model("Order"), initial=True),
@@ -31,15 +33,40 @@ def test_works_without_a_reachable_database(tmp_path: Path, databases: str) -> N
     write_project(tmp_path, {"shop": SHOP}, databases=databases)
     result = run_check(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.json == {"migrations": [
-        {"app": "shop", "name": "0001_initial", "phase": "pre", "findings": [],
-         "path": "shop/migrations/0001_initial.py", "declared": None, "operations": ["pre"]},
-        {"app": "shop", "name": "0002_remove_product_sku", "phase": "post",
-         "findings": [{"rule": "remove-field", "severity": "info", "operation": 0,
-                       "message": result.verdict("shop", "0002_remove_product_sku")["findings"][0]["message"],
-                       "fix": "", "effect": "post", "line": 13}],
-         "path": "shop/migrations/0002_remove_product_sku.py", "declared": None, "operations": ["post"]},
-    ]}
+    assert result.json == {
+        "migrations": [
+            {
+                "app": "shop",
+                "name": "0001_initial",
+                "phase": "pre",
+                "findings": [],
+                "path": "shop/migrations/0001_initial.py",
+                "declared": None,
+                "operations": ["pre"],
+            },
+            {
+                "app": "shop",
+                "name": "0002_remove_product_sku",
+                "phase": "post",
+                "findings": [
+                    {
+                        "rule": "remove-field",
+                        "severity": "info",
+                        "operation": 0,
+                        "message": result.verdict("shop", "0002_remove_product_sku")["findings"][0][
+                            "message"
+                        ],
+                        "fix": "",
+                        "effect": "post",
+                        "line": 13,
+                    }
+                ],
+                "path": "shop/migrations/0002_remove_product_sku.py",
+                "declared": None,
+                "operations": ["post"],
+            },
+        ]
+    }
 
 
 def test_blocked_exits_1_and_text_shows_the_fix(tmp_path: Path) -> None:
@@ -70,8 +97,15 @@ def test_a_project_without_own_migrations_warns_instead_of_passing_silently(tmp_
 
 def test_contrib_apps_all_classified(tmp_path: Path) -> None:
     write_project(
-        tmp_path, {}, contrib=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.admin",
-                               "django.contrib.sessions", "django.contrib.messages"],
+        tmp_path,
+        {},
+        contrib=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "django.contrib.admin",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+        ],
     )
     apps = ("auth", "contenttypes", "admin", "sessions")
     result = run_check(tmp_path, *(arg for app in apps for arg in ("--app", app)))
@@ -184,10 +218,12 @@ def test_since_judges_only_added_files(tmp_path: Path) -> None:
     folder = tmp_path / "shop" / "migrations"
     tag = migration(create_model("Tag"), deps=[("shop", "0002_remove_product_sku")])
     (folder / "0003_tag.py").write_text(tag)
-    (folder / "0004_tag_code.py").write_text(migration(
-        "migrations.AddField('tag', 'code', models.CharField(max_length=5, default='x'))",
-        deps=[("shop", "0003_tag")],
-    ))
+    (folder / "0004_tag_code.py").write_text(
+        migration(
+            "migrations.AddField('tag', 'code', models.CharField(max_length=5, default='x'))",
+            deps=[("shop", "0003_tag")],
+        )
+    )
     release = run_check(tmp_path, "--since", "HEAD")
     assert release.phases["shop.0004_tag_code"] == "pre", release.stdout
     assert run_check(tmp_path).phases["shop.0004_tag_code"] == "blocked"
@@ -221,6 +257,23 @@ def test_sarif_and_github_formats(tmp_path: Path) -> None:
     notice = "::notice file=shop/migrations/0002_remove_product_sku.py,line=13"
     assert any(line.startswith(notice) for line in lines)
     assert all("\n" not in line for line in lines)
+
+
+def test_sarif_and_github_paths_are_relative_to_the_repository_root(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "services" / "shop", {"orders": BLOCKED})
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    sarif = json.loads(run_check(project, fmt="sarif", cwd=project).stdout)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]
+    }
+    assert uris == {"services/shop/orders/migrations/0002_code.py"}, uris
+    github = run_check(project, fmt="github", cwd=project).stdout
+    assert "::error file=services/shop/orders/migrations/0002_code.py,line=" in github
+    # text and json stay relative to where the command runs
+    assert (
+        run_check(project, cwd=project).verdict("orders", "0002_code")["path"]
+        == "orders/migrations/0002_code.py"
+    )
 
 
 def test_unknown_format(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def check(
 
         try:
             verdicts = check_project(project_dir, settings, apps or (), since)
-            output = render(fmt, verdicts, Path.cwd())
+            output = render(fmt, verdicts, _path_base(fmt, project_dir))
         except DjhelmError:
             raise
         except Exception as error:  # a djhelm bug: one line, not a traceback
@@ -72,6 +72,15 @@ def check(
         )
     if any(v.phase == "blocked" for v in verdicts):
         raise typer.Exit(BLOCKED)
+
+
+def _path_base(fmt: str, project_dir: Path) -> Path:
+    """Code scanning (sarif) and workflow annotations (github) resolve paths from the repository root."""
+    if fmt in ("sarif", "github"):
+        from djhelm.safety.since import repository_root
+
+        return repository_root(project_dir) or Path.cwd()
+    return Path.cwd()
 
 
 @app.command("rules")

@@ -32,3 +32,11 @@ def added_files(project_dir: Path, ref: str) -> set[Path]:
     untracked = _git(project_dir, "ls-files", "--others", "--exclude-standard", "--full-name")
     names = [line for line in (diff + untracked).splitlines() if line.strip()]
     return {(top / name).resolve() for name in names}
+
+
+def repository_root(project_dir: Path) -> Path | None:
+    """The git work tree holding ``project_dir``, or None when there is none (or no git)."""
+    try:
+        return Path(_git(project_dir, "rev-parse", "--show-toplevel").strip())
+    except (ProjectError, ToolMissingError):
+        return None
