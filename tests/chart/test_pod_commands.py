@@ -4,7 +4,6 @@ example project and a real PostgreSQL (only the container runtime is missing: th
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.chart.support import REPO_ROOT, committed_chart, helm_template, manifests, named
+from tests.support.kube_env import container_env
 from tests.support.postgres import free_port
 
 pytestmark = [pytest.mark.helm, pytest.mark.postgres]
@@ -24,19 +24,12 @@ EVENTS = REPO_ROOT / "examples" / "events"
 
 
 def _env(container: dict[str, Any], config_map: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
-    """The environment Kubernetes would build: envFrom ConfigMap, then env (secretKeyRefs resolved)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DJHELM_", "PG"))}
+    """The environment Kubernetes would build, with ``config_map`` as the ConfigMap the container reads."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DJHELM_", "PG"))}
     # In the image `python` is the one with Django on PATH; here that is the interpreter running the tests.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.update(config_map["data"])
-    for entry in container.get("env", []):
-        if "value" in entry:
-            # Kubernetes expands $(NAME) from variables defined before this one.
-            env[entry["name"]] = re.sub(r"\$\((\w+)\)", lambda m: env.get(m[1], m[0]), entry["value"])
-        else:
-            ref = entry["valueFrom"]["secretKeyRef"]
-            env[entry["name"]] = secrets[f"{ref['name']}/{ref['key']}"]
-    return env
+    base["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), base.get("PATH", "")])
+    config_maps = {config_map["metadata"]["name"]: config_map["data"]}
+    return container_env(container, config_maps, lambda name, key: secrets[f"{name}/{key}"], base)
 
 
 def _secrets(database_url: str) -> dict[str, str]:

@@ -11,7 +11,6 @@ is changed (a free loopback port instead of 0.0.0.0:<port>) and beat's schedule 
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -26,6 +25,7 @@ import pytest
 import yaml
 
 from tests.examples.harness import BIN, EXAMPLES, REPO_ROOT, Server, free_port, get, wait_listening
+from tests.support.kube_env import config_maps_of, container_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.helm, pytest.mark.slow]
 
@@ -51,33 +51,18 @@ class Pod:
 
     def __init__(self, docs: list[dict[str, Any]], secret_values: dict[tuple[str, str], str],
                  extra_env: dict[str, str]) -> None:
-        self.config_maps = {doc["metadata"]["name"]: doc.get("data", {}) for doc in docs
-                            if doc["kind"] == "ConfigMap"}
+        self.config_maps = config_maps_of(docs)
         self.secret_values = secret_values
         self.extra_env = extra_env
 
+    def _secret(self, name: str, key: str) -> str:
+        assert (name, key) in self.secret_values, f"test has no value for Secret {(name, key)}"
+        return self.secret_values[(name, key)]
+
     def env(self, container: dict[str, Any]) -> dict[str, str]:
-        env = {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": os.environ.get("HOME", "/"),
-               "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1"}
-        for source in container.get("envFrom", []):
-            env.update(self.config_maps[source["configMapRef"]["name"]])
-        for item in container.get("env", []):
-            if "value" in item:
-                env[item["name"]] = _expand(str(item["value"]), env)
-            else:
-                ref = item["valueFrom"]["secretKeyRef"]
-                key = (ref["name"], ref["key"])
-                assert key in self.secret_values, f"test has no value for Secret {key}"
-                env[item["name"]] = self.secret_values[key]
-        env.update(self.extra_env)
-        return env
-
-
-def _expand(value: str, defined: dict[str, str]) -> str:
-    """Kubernetes dependent variables: `$(NAME)` becomes an earlier variable's value, `$$` a literal `$`;
-    a reference to an undefined name stays as written."""
-    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)",
-                  lambda m: "$" if m.group(0) == "$$" else defined.get(m.group(1), m.group(0)), value)
+        base = {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": os.environ.get("HOME", "/"),
+                "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1"}
+        return container_env(container, self.config_maps, self._secret, base) | self.extra_env
 
 
 def _argv(container: dict[str, Any], port: int | None = None, beat_schedule: Path | None = None) -> list[str]:

@@ -7,15 +7,15 @@ references are expanded in order, as the kubelet does.
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from djhelm.runtime import db
+from tests.support.kube_env import config_maps_of
+from tests.support.kube_env import container_env as resolve_container_env
 
 pytestmark = pytest.mark.helm
 
@@ -28,25 +28,19 @@ def container_env(helm: str, *sets: str) -> dict[str, dict[str, str]]:
     for item in sets:
         args += ["--set", item]
     rendered = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    docs = [doc for doc in yaml.safe_load_all(rendered) if doc]
+    config_maps = config_maps_of(docs)
     found: dict[str, dict[str, str]] = {}
-    for document in yaml.safe_load_all(rendered):
-        if not document or document.get("kind") != "Deployment":
+    for document in docs:
+        if document.get("kind") != "Deployment":
             continue
         for container in document["spec"]["template"]["spec"]["containers"]:
-            found[container["name"]] = _resolve(container.get("env", []))
+            found[container["name"]] = resolve_container_env(container, config_maps, _fake_secret)
     return found
 
 
-def _resolve(env: list[dict[str, Any]]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for item in env:
-        if "valueFrom" in item:
-            ref = item["valueFrom"]["secretKeyRef"]
-            values[item["name"]] = f"postgres://app:pw@{ref['key']}.db:5432/{ref['name'].replace('-', '_')}"
-        else:
-            values[item["name"]] = re.sub(r"\$\((\w+)\)", lambda m: values.get(m.group(1), m.group(0)),
-                                          str(item.get("value", "")))
-    return values
+def _fake_secret(name: str, key: str) -> str:
+    return f"postgres://app:pw@{key}.db:5432/{name.replace('-', '_')}"
 
 
 @pytest.fixture
