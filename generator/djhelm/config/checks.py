@@ -27,6 +27,18 @@ _RESERVED = re.compile(
 )
 
 
+def is_secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.match(name))
+
+
+def carries_password(text: str) -> bool:
+    return bool(_URL_WITH_PASSWORD.search(text))
+
+
+def is_chart_owned(name: str) -> bool:
+    return bool(_RESERVED.match(name))
+
+
 def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) -> list[Problem]:
     """Problems in schema-valid ``data`` (defaults already filled in)."""
     problems: list[Problem] = []
