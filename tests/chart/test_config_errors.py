@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.chart.support import run_cli
 
@@ -261,3 +263,60 @@ def test_control_characters_in_a_key_are_escaped_in_the_message(tmp_path: Path, 
 def test_control_characters_in_an_unknown_key_are_escaped(tmp_path: Path) -> None:
     stderr, _ = _render_bad(tmp_path, VALID + '"x\\u001b[2J": 1\n')
     assert "unknown key 'x\\x1b[2J'" in stderr and "\x1b" not in stderr, stderr
+
+
+# Each of these renders to a chart that both Helm versions refuse ("control characters are not allowed"),
+# or, for the lone surrogate, cannot be written as UTF-8 at all.
+@pytest.mark.parametrize("escape", ["\\x7f", "\\x80", "\\x9f", "\\ufffe", "\\uffff", "\\ud800", "\\udfff"])
+@pytest.mark.parametrize("where", ["value", "key"])
+def test_characters_helm_cannot_carry_are_refused(tmp_path: Path, escape: str, where: str) -> None:
+    entry = f'"GREETING{escape}": hi' if where == "key" else f'GREETING: "x{escape}y"'
+    stderr, _ = _render_bad(tmp_path, VALID + f"env: {{{entry}}}\n")
+    code = escape.removeprefix("\\x").removeprefix("\\u").upper().rjust(4, "0")
+    assert f"contains U+{code}" in stderr and "env" in stderr and "fix:" in stderr, stderr
+
+
+@pytest.mark.helm
+def test_characters_next_to_the_refused_ones_reach_helm_intact(tmp_path: Path, helm: str) -> None:
+    """The boundary of the rule above: the C0 controls, NEL's neighbours and U+FFFD pass through Helm."""
+    accepted = "\x01\x1f\x7e\xa0\ud7ff\ue000\ufffd\U00010000"
+    escaped = accepted.encode("unicode_escape").decode("ascii")
+    config = tmp_path / "djhelm.yaml"
+    config.write_text(VALID + f'env: {{GREETING: "{escaped}"}}\n', encoding="utf-8")
+    result = run_cli("render", str(config), "--output", str(tmp_path / "chart"))
+    assert result.exit_code == 0, result.stderr
+    rendered = subprocess.run(
+        [helm, "template", "shop", str(tmp_path / "chart")], capture_output=True, text=True, check=True
+    ).stdout
+    configmaps = [d for d in yaml.safe_load_all(rendered) if d and d["kind"] == "ConfigMap"]
+    assert any(c["data"].get("GREETING") == accepted for c in configmaps)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_a_config_path_that_is_not_a_regular_file_is_refused_without_reading(
+    tmp_path: Path, kind: str
+) -> None:
+    """/dev/zero would be read until memory runs out, and a FIFO would wait forever for a writer."""
+    if kind == "fifo":
+        target = tmp_path / "djhelm.yaml"
+        os.mkfifo(target)
+    elif kind == "device":
+        target = Path("/dev/zero")
+    else:
+        target = tmp_path / "folder"
+        target.mkdir()
+    output = tmp_path / "out"
+    result = run_cli("render", str(target), "--output", str(output))
+    assert result.exit_code == 2, result.output
+    expected = "is a directory" if kind == "directory" else "is not a regular file"
+    assert f"{target}: {expected}" in result.stderr and "fix:" in result.stderr
+    assert not output.exists()
+
+
+def test_a_config_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    from djhelm.config import MAX_CONFIG_BYTES
+
+    config = tmp_path / "djhelm.yaml"
+    config.write_text(VALID + "#" * MAX_CONFIG_BYTES + "\n")
+    result = run_cli("render", str(config), "--output", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "larger than 1 MB" in result.stderr, result.stderr

@@ -9,7 +9,8 @@ from typing import Any
 from djhelm.config.checks import semantic_problems
 from djhelm.config.schema import schema_problems, with_defaults
 from djhelm.config.yamlsource import SourceMap, load_yaml
-from djhelm.errors import ConfigError, Problem
+from djhelm.errors import ConfigError, InputError, Problem
+from djhelm.userfile import read_regular_file
 
 __all__ = ["Config", "load_config", "parse_config"]
 
@@ -36,15 +37,9 @@ def load_config(path: Path) -> Config:
     """Read and check ``path``. Raises ConfigError naming file, line, field and fix."""
     filename = str(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            Problem(filename, "file not found", fix="pass the path of your djhelm.yaml")
-        ) from None
-    except OSError as error:
-        raise ConfigError(Problem(filename, f"cannot read: {error.strerror}")) from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(Problem(filename, "file is larger than 1 MB", fix="is this really djhelm.yaml?"))
+        raw = read_regular_file(path, MAX_CONFIG_BYTES, "your djhelm.yaml")
+    except InputError as error:
+        raise ConfigError(error.problems) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -6,6 +6,7 @@ node tree ourselves gives us both: a line for every error message and a hard err
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,12 @@ Path = tuple[str | int, ...]
 MAX_VALUES = 100_000
 # A constructor needs no stream; one shared instance turns scalar nodes into Python values.
 _CONSTRUCTOR = yaml.SafeLoader("")
+
+# Characters a config string cannot carry into a chart. Helm prints values with Go's JSON encoder, which
+# leaves DEL, the C1 controls and U+FFFE/U+FFFF unescaped, and then its YAML reader (go-yaml's reader
+# check) refuses them with "control characters are not allowed"; a lone surrogate (from a "\ud800"
+# escape) cannot be written as UTF-8 at all. Other controls are escaped on the way and read back intact.
+_UNWRITABLE = re.compile("[\x7f-\x84\x86-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass
@@ -148,7 +155,7 @@ def _scalar(node: yaml.Node, path: Path, filename: str) -> Any:
             )
         )
     try:
-        return _CONSTRUCTOR.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+        value = _CONSTRUCTOR.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
     except yaml.YAMLError as error:
         raise ConfigError(
             Problem(
@@ -159,3 +166,16 @@ def _scalar(node: yaml.Node, path: Path, filename: str) -> Any:
                 "use a plain string, number, boolean, list or mapping",
             )
         ) from None
+    if isinstance(value, str):
+        bad = _UNWRITABLE.search(value)
+        if bad is not None:
+            raise ConfigError(
+                Problem(
+                    filename,
+                    f"contains U+{ord(bad.group()):04X}, which Helm cannot carry into a manifest",
+                    dotted(path),
+                    node.start_mark.line + 1,
+                    "remove the character (write \\u escapes only for printable characters)",
+                )
+            )
+    return value
