@@ -4,6 +4,8 @@
 djhelm validates offline and must not need kubernetes-validate (108 MB installed) at run time, so this script
 keeps only what validation reads: for each minor version, the strict definitions without descriptions, formats
 and x-kubernetes-* annotations, plus an index from "apiVersion kind" to the definition that validates it.
+Integer formats become bounds (`int32` -> minimum/maximum of a 32-bit integer): the API server's decoder
+refuses `replicas: 2147483648`, and jsonschema checks bounds without a format checker.
 
 Output (deterministic: sorted keys, gzip mtime 0):
   schemas/kubernetes/v1.NN.json.gz   {"kubeVersion", "kinds": {"apps/v1 Deployment": defName}, "definitions"}
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 _DROP_KEYS = {"description", "format", "default"}
+_INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 _DEFS_PREFIX_IN_KIND_FILES = "/api/_definitions.json#/$defs/"
 
@@ -47,6 +50,9 @@ def _compact(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
+    bounds = _INTEGER_BOUNDS.get(node.get("format")) if isinstance(node.get("format"), str) else None
+    if bounds is not None:
+        out["minimum"], out["maximum"] = bounds
     for key, value in node.items():
         if key in _DROP_KEYS or key.startswith("x-kubernetes-"):
             continue

@@ -95,3 +95,17 @@ def test_json_equality_in_enums() -> None:
     check = Compiler({}).compile({"enum": [1, "a"]})
     assert check(1) and check(1.0) and check("a")
     assert not check(True) and not check("1")
+
+
+@pytest.mark.parametrize("value", [2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**63, 2.0**31, True, None])
+def test_integer_bounds_agree_with_jsonschema(value: Any) -> None:
+    schemas = schema_set("1.37")
+    definition = schemas.lookup("apps/v1", "Deployment").definition
+    assert definition is not None
+    deployment = copy.deepcopy(next(o for o in app() if o["kind"] == "Deployment"))
+    deployment["spec"]["replicas"] = value
+    precheck = schemas.precheck(definition)
+    assert precheck is not None
+    expected = not list(schemas.validator(definition).iter_errors(deployment))
+    assert precheck(deployment) is expected
+    assert expected is (value is None or (not isinstance(value, bool) and -(2**31) <= value < 2**31))

@@ -2,9 +2,9 @@
 
 jsonschema is the reference: it explains every error, and it decides whenever this pre-check says "no".
 The pre-check understands only the keywords the vendored schemas use (type, enum, properties,
-additionalProperties, required, items, oneOf, $ref); a schema with any other keyword is not compiled and
-jsonschema handles it alone. So a wrong "no" costs time, never correctness; a wrong "yes" would hide an
-error, which the differential tests (tests/validate/test_fastcheck.py) guard against.
+additionalProperties, required, items, oneOf, $ref, minimum, maximum); a schema with any other keyword is
+not compiled and jsonschema handles it alone. So a wrong "no" costs time, never correctness; a wrong "yes"
+would hide an error, which the differential tests (tests/validate/test_fastcheck.py) guard against.
 """
 
 from __future__ import annotations
@@ -15,7 +15,19 @@ from typing import Any
 Check = Callable[[Any], bool]
 
 KNOWN_KEYWORDS = frozenset(
-    {"type", "enum", "properties", "additionalProperties", "required", "items", "oneOf", "$ref", "$defs"}
+    {
+        "type",
+        "enum",
+        "properties",
+        "additionalProperties",
+        "required",
+        "items",
+        "oneOf",
+        "$ref",
+        "$defs",
+        "minimum",
+        "maximum",
+    }
 )
 _DEFS = "#/$defs/"
 
@@ -90,6 +102,8 @@ class Compiler:
             checks.append(lambda v: any(_same(v, c) for c in choices))
         if {"properties", "additionalProperties", "required"} & set(schema):
             checks.append(self._object_check(schema))
+        if "minimum" in schema or "maximum" in schema:
+            checks.append(_bounds_check(schema.get("minimum"), schema.get("maximum")))
         if "items" in schema:
             item = self.compile(schema["items"])
             checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
@@ -147,6 +161,17 @@ def _type_check(declared: Any) -> Check:
     if len(tests) == 1:
         return tests[0]
     return lambda v: any(t(v) for t in tests)
+
+
+def _bounds_check(low: Any, high: Any) -> Check:
+    """JSON Schema bounds apply to numbers only (a bool is not one); anything else passes."""
+
+    def within(value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return True
+        return (low is None or value >= low) and (high is None or value <= high)
+
+    return within
 
 
 def _always(value: Any) -> bool:

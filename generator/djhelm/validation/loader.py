@@ -17,7 +17,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from djhelm.errors import InputError, Problem
-from djhelm.validation.model import Finding, Location, ManifestObject
+from djhelm.validation.model import Finding, Location, ManifestObject, Severity
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -28,6 +28,12 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _INT_TAG = "tag:yaml.org,2002:int"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_NULL_TAG = "tag:yaml.org,2002:null"
+# Tags whose values have a JSON form; the API server sees every manifest as JSON (sigs.k8s.io/yaml).
+_JSON_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "merge")
+)
 
 
 class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
@@ -44,6 +50,38 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[str, int, int]] = []
+        # (severity, message, fix, line) of values that kubectl reads differently from a YAML library
+        self.notes: list[tuple[Severity, str, str, int]] = []
+
+    def _note(self, node: Node, severity: Severity, message: str, fix: str) -> None:
+        self.notes.append((severity, message, fix, node.start_mark.line + 1))
+
+    def _key(self, node: Node, key: Any) -> Any:
+        """A mapping key as the API server receives it: sigs.k8s.io/yaml turns scalar keys into strings.
+
+        Its JSON conversion (convertToJSONableObject) writes int and bool keys as their text and refuses
+        a null key, so a manifest with `1:` or `true:` under annotations means the strings "1" and "true".
+        """
+        if isinstance(key, str):
+            return key
+        if key is None:
+            self._note(
+                node,
+                "error",
+                "a null mapping key; kubectl and Helm refuse the object (unsupported map key)",
+                "quote the key, or remove it",
+            )
+            return "null"
+        text = ("true" if key else "false") if isinstance(key, bool) else (
+            str(key) if isinstance(key, int) else getattr(node, "value", str(key))
+        )
+        self._note(
+            node,
+            "warning",
+            f"key {text} is read as {_json_name(key)}; the API server gets the string {text!r}",
+            f"quote the key ('{text}') so every tool reads the same string",
+        )
+        return text
 
     def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode and implicit[0]:
@@ -68,6 +106,12 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
                     return node.value
                 if tag == _INT_TAG and node.value.isdigit() and (node.value == "0" or node.value[0] != "0"):
                     return int(node.value)
+                if tag == _TIMESTAMP_TAG:
+                    # go-yaml keeps a timestamp as its text when decoding into interface{} (yaml.v2
+                    # decode.go), so kubectl and Helm send `2020-01-01` as that string.
+                    return node.value
+                if tag not in _JSON_TAGS:
+                    return self._foreign(node)
                 return self.construct_object(node, deep=True)
             known = built.get(id(node))
             if known is not None:
@@ -84,6 +128,8 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
                 built[id(node)] = mapping
                 for key_node, value_node in node.value:
                     key = build(key_node)
+                    if not isinstance(key, str) and isinstance(key_node, ScalarNode):
+                        key = self._key(key_node, key)
                     try:
                         present = key in mapping
                     except TypeError:
@@ -98,6 +144,8 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
                         duplicates.append((str(key), key_node.start_mark.line + 1, first.start_mark.line + 1))
                     mapping[key] = build(value_node)
                 return mapping
+            if node.tag not in _JSON_TAGS:
+                return self._foreign(node)
             return self.construct_object(node, deep=True)
 
         try:
@@ -105,6 +153,28 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
         finally:
             self.constructed_objects.clear()
             self.recursive_objects.clear()
+
+
+    def _foreign(self, node: Node) -> Any:
+        """A value tagged !!set, !!omap, !!pairs, !!binary or a custom tag: it has no JSON form.
+
+        Reported as an error, and built as go-yaml would hand it on (a set as a mapping to nulls, ordered
+        maps as a list, scalars as their text), so the rest of validation sees plain JSON data.
+        """
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        self._note(
+            node,
+            "error",
+            f"YAML tag {tag} has no JSON form; the API server cannot read this value",
+            "remove the tag and write a plain mapping, list or string",
+        )
+        if isinstance(node, MappingNode):
+            plain = MappingNode(_MAP_TAG, node.value, node.start_mark, node.end_mark, node.flow_style)
+            return self.build(plain)
+        if isinstance(node, SequenceNode):
+            plain_seq = SequenceNode(_SEQ_TAG, node.value, node.start_mark, node.end_mark, node.flow_style)
+            return self.build(plain_seq)
+        return str(node.value)
 
 
 FieldPath = tuple[str | int, ...]
@@ -186,6 +256,7 @@ def parse_manifests(text: str, name: str, *, helm_sources: bool = False) -> Load
             if may_alias and node is not None:
                 _check_aliases(node, where)
             before = len(loader.duplicates)
+            notes_before = len(loader.notes)
             data = loader.build(node) if node is not None else None
             result.documents += 1
             doc_line = node.start_mark.line + 1 if node is not None else None
@@ -198,6 +269,17 @@ def parse_manifests(text: str, name: str, *, helm_sources: bool = False) -> Load
                         severity="error",
                         message=f"duplicate key {key!r} (first at line {first_rel}); YAML keeps the last",
                         fix="remove one of the two keys",
+                        location=Location(file, rel, index),
+                    )
+                )
+            for severity, message, fix, line in loader.notes[notes_before:]:
+                file, rel = where(line)
+                result.findings.append(
+                    Finding(
+                        rule="K8S007",
+                        severity=severity,
+                        message=message,
+                        fix=fix,
                         location=Location(file, rel, index),
                     )
                 )
@@ -289,7 +371,18 @@ def _add_document(
             )
         )
         return
-    if data.get("kind") == "List" and isinstance(data.get("items"), list):
+    if data.get("kind") == "List" and not isinstance(data.get("items"), list):
+        result.findings.append(
+            Finding(
+                rule="K8S004",
+                severity="error",
+                message=f"kind: List needs `items` to be a list, not {_json_name(data.get('items'))}",
+                fix="write the objects as a YAML list under items",
+                location=location,
+            )
+        )
+        return
+    if data.get("kind") == "List":
         for item_index, item in enumerate(data["items"]):
             item_file, item_rel = where(_line_finder(node, ("items", item_index))(()))
             item_location = Location(item_file, item_rel, index, item_index)
@@ -311,6 +404,13 @@ def _add_document(
             )
         return
     result.objects.append(ManifestObject(data, location, line_of=_relative(_line_finder(node), where)))
+
+
+def _json_name(value: Any) -> str:
+    if value is None:
+        return "missing or null"
+    names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer"}
+    return names.get(type(value), "a number" if isinstance(value, float) else type(value).__name__)
 
 
 def _relative(

@@ -136,6 +136,10 @@ def _describe(
             f"{_json_type(error.instance)} {_short(error.instance)}"
         )
         fix = "give the value one of the accepted types"
+    elif error.validator in ("minimum", "maximum"):
+        bits = 32 if abs(error.validator_value) < 2**32 else 64
+        message = f"{where}: {error.message} (a {bits}-bit integer field; the API server refuses it)"
+        fix = "use a value the field can hold"
     else:
         message = f"{where}: {error.message}"
         fix = ""
