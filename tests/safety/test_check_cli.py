@@ -292,3 +292,64 @@ def test_rules_command_lists_every_rule_id() -> None:
     ids = [line.split()[0] for line in result.output.splitlines()]
     assert {"add-field-not-null-default", "rename-field", "alter-field-type", "mixed-phases"} <= set(ids)
     assert ids == sorted(ids)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("import sys\nsys.exit(0)\n", "called sys.exit(0) while being imported"),
+        ("import sys\nsys.exit(3)\n", "called sys.exit(3) while being imported"),
+        ("raise KeyboardInterrupt\n", "KeyboardInterrupt"),
+        ("class Stop(BaseException):\n    pass\nraise Stop('halt')\n", "Stop: halt"),
+    ],
+)
+@pytest.mark.parametrize("where", ["settings", "migration"])
+def test_project_code_that_exits_at_import_is_a_usage_error(
+    tmp_path: Path, code: str, expected: str, where: str
+) -> None:
+    """`sys.exit(0)` in a migration used to end the check with exit 0 and no output: CI read a pass."""
+    files = dict(SHOP)
+    if where == "migration":
+        files["0003_exits"] = "from django.db import migrations\n" + code
+    write_project(tmp_path, {"shop": files}, settings_extra=code if where == "settings" else "")
+    result = run_check(tmp_path)
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert expected in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "github", "text"])
+def test_project_code_that_prints_or_closes_stdout_leaves_the_report_intact(tmp_path: Path, fmt: str) -> None:
+    settings = "import sys\nprint('settings loaded')\nsys.stdout.close()\n"
+    files = dict(SHOP)
+    files["0001_initial"] = "print('importing 0001')\n" + files["0001_initial"]
+    write_project(tmp_path, {"shop": files}, settings_extra=settings)
+    result = run_check(tmp_path, fmt=fmt)
+    assert result.returncode == 0, result.stderr
+    assert "settings loaded" in result.stderr and "importing 0001" in result.stderr
+    assert "settings loaded" not in result.stdout and "importing 0001" not in result.stdout
+    if fmt in ("json", "sarif"):
+        json.loads(result.stdout)
+    else:
+        assert "0002_remove_product_sku" in result.stdout or fmt == "github", result.stdout
+
+
+def test_an_operation_that_cannot_be_judged_names_its_file_and_index(tmp_path: Path) -> None:
+    odd = (
+        "from django.db import migrations\n\n\n"
+        "class Odd(migrations.AddField):\n"
+        "    def __init__(self):\n"
+        "        pass  # never sets model_name, name or field\n\n"
+        "    def state_forwards(self, app_label, state):\n"
+        "        pass\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('shop', '0002_remove_product_sku')]\n"
+        "    operations = [Odd()]\n"
+    )
+    files = {**SHOP, "0003_odd": odd}
+    write_project(tmp_path, {"shop": files})
+    result = run_check(tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    expected = "shop/migrations/0003_odd.py: operation 0 (Odd) could not be judged"
+    assert expected in result.stderr, result.stderr
+    assert "fix:" in result.stderr and "Traceback" not in result.stderr

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from typing import TextIO
 
 import typer
 
@@ -20,3 +22,34 @@ def user_errors() -> Iterator[None]:
     except DjhelmError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
+
+
+class _Unclosable:
+    """A text stream that passes writes on and ignores close(), so project code cannot close ours."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+
+    def write(self, text: str) -> int:
+        return self._target.write(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._target, name)
+
+
+@contextmanager
+def project_code_output() -> Iterator[None]:
+    """While a user's project code runs (settings, migration modules): its prints go to stderr.
+
+    A settings module that prints would otherwise corrupt `--format json|sarif|github` on stdout, and one
+    that closes sys.stdout would leave the report nowhere to go.
+    """
+    stderr = sys.stderr
+    with redirect_stdout(_Unclosable(stderr)), redirect_stderr(_Unclosable(stderr)):  # type: ignore[type-var]
+        yield

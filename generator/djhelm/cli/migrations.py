@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from djhelm.cli._common import user_errors
+from djhelm.cli._common import project_code_output, user_errors
 
 app = typer.Typer(help="Judge Django migrations for zero-downtime deploys.", no_args_is_help=True)
 
@@ -53,11 +53,12 @@ def check(
         from djhelm.safety.check import check_project
 
         try:
-            verdicts = check_project(project_dir, settings, apps or (), since)
+            with project_code_output():
+                verdicts = check_project(project_dir, settings, apps or (), since)
             output = render(fmt, verdicts, _path_base(fmt, project_dir))
         except DjhelmError:
             raise
-        except Exception as error:  # a djhelm bug: one line, not a traceback
+        except BaseException as error:  # a djhelm bug: one line, not a traceback
             raise DjhelmError(
                 f"internal error while checking {project_dir}: {type(error).__name__}: {error} "
                 "(please report it with the migration that triggers it)"

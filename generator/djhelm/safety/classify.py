@@ -115,12 +115,45 @@ def _forwards(
 ) -> None:
     try:
         op.state_forwards(app_label, state)
-    except Exception as error:
+    except BaseException as error:  # a custom operation may even call sys.exit()
         where = path or f"{app_label}.{migration.name}"
         raise ProjectError(
             f"{where}: operation {index} ({type(op).__name__}) cannot be replayed on the model state: "
             f"{type(error).__name__}: {error}"
         ) from None
+
+
+def _judge_at(
+    app_label: str,
+    migration: Any,
+    index: int,
+    op: Any,
+    state: ProjectState,
+    path: str | None,
+    created: set[ModelKey],
+    earlier: frozenset[ModelKey],
+) -> OperationJudgement:
+    """Judge operation ``index``, advancing ``state`` past it and noting a model it creates in ``created``."""
+    key_before, key_after = _model_keys(app_label, op)
+    before = _snapshot(state.models.get(key_before)) if key_before else None
+    _forwards(app_label, migration, index, op, state, path)
+    after = state.models.get(key_after) if key_after else None
+    renamed_new = isinstance(op, migrations.RenameModel) and key_before in created
+    if key_after and (isinstance(op, migrations.CreateModel) or renamed_new):
+        created.add(key_after)
+    context = OperationContext(
+        app_label=app_label,
+        migration=migration,
+        index=index,
+        operation=op,
+        state=state,
+        model_key=key_after,
+        model_before=before,
+        model_after=after,
+        created_in_migration=frozenset(created),
+        created_in_release=earlier,
+    )
+    return judge_operation(context)
 
 
 def judge_migration(
@@ -133,26 +166,17 @@ def judge_migration(
     earlier = frozenset(release or ())
     judgements: list[OperationJudgement] = []
     for index, op in enumerate(migration.operations):
-        key_before, key_after = _model_keys(app_label, op)
-        before = _snapshot(state.models.get(key_before)) if key_before else None
-        _forwards(app_label, migration, index, op, state, path)
-        after = state.models.get(key_after) if key_after else None
-        renamed_new = isinstance(op, migrations.RenameModel) and key_before in created
-        if key_after and (isinstance(op, migrations.CreateModel) or renamed_new):
-            created.add(key_after)
-        ctx = OperationContext(
-            app_label=app_label,
-            migration=migration,
-            index=index,
-            operation=op,
-            state=state,
-            model_key=key_after,
-            model_before=before,
-            model_after=after,
-            created_in_migration=frozenset(created),
-            created_in_release=earlier,
-        )
-        judgements.append(judge_operation(ctx))
+        try:
+            judgements.append(_judge_at(app_label, migration, index, op, state, path, created, earlier))
+        except ProjectError:
+            raise
+        except Exception as error:  # a shape no rule expected: name the operation instead of a bare bug
+            where = path or f"{app_label}.{migration.name}"
+            raise ProjectError(
+                f"{where}: operation {index} ({type(op).__name__}) could not be judged: "
+                f"{type(error).__name__}: {error}\n"
+                "  fix: please report this operation to djhelm; `--app` can leave its app out meanwhile"
+            ) from None
     if release is not None:
         release.update(created)
         for op in migration.operations:

@@ -109,8 +109,20 @@ def _settings_fix(error: BaseException) -> str:
 def _fail(what: str, error: BaseException, project_dir: Path, fix: str = "") -> ProjectError:
     where = _where(error, project_dir)
     prefix = f"{where}: " if where else ""
-    text = f"{prefix}{what}: {type(error).__name__}: {error}"
+    text = f"{prefix}{what}: {_describe(error)}"
+    if not isinstance(error, Exception):
+        fix = "project code must not exit or stop the process while it is imported; guard that code"
     return ProjectError(f"{text}\n  fix: {fix}" if fix else text)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, SystemExit):
+        # sys.exit(0) in a settings or migration module would otherwise end the check with exit 0 and
+        # no output, which CI reads as a pass.
+        return f"the code called sys.exit({error.code!r}) while being imported"
+    if isinstance(error, KeyboardInterrupt):
+        return "KeyboardInterrupt raised while importing the project (or the check was interrupted)"
+    return f"{type(error).__name__}: {error}"
 
 
 def load_project(project_dir: Path, settings: str | None = None) -> LoadedProject:
@@ -136,12 +148,12 @@ def load_project(project_dir: Path, settings: str | None = None) -> LoadedProjec
         import django
 
         django.setup()
-    except Exception as error:
+    except BaseException as error:  # SystemExit and KeyboardInterrupt too: see _describe
         raise _fail(f"loading settings {module!r} failed", error, project_dir, _settings_fix(error)) from None
     try:
         from django.db.migrations.loader import MigrationLoader
 
         loader = MigrationLoader(None, ignore_no_migrations=True)
-    except Exception as error:
+    except BaseException as error:
         raise _fail("reading the migration files failed", error, project_dir) from None
     return LoadedProject(project_dir, module, source, loader)
