@@ -353,3 +353,23 @@ def test_an_operation_that_cannot_be_judged_names_its_file_and_index(tmp_path: P
     expected = "shop/migrations/0003_odd.py: operation 0 (Odd) could not be judged"
     assert expected in result.stderr, result.stderr
     assert "fix:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_two_squashes_replacing_the_same_migration_are_named_not_guessed(tmp_path: Path) -> None:
+    """Django's loader keeps one of them by hash seed, or never returns; the check names both instead."""
+    squash = migration(
+        create_model("Product", "('sku', models.CharField(max_length=20, null=True))"),
+        initial=True,
+        body="replaces = [('shop', '0001_initial'), ('shop', '0002_remove_product_sku')]",
+    )
+    files = {**SHOP, "0001_squashed_0002": squash, "0001_squashed_0002_b": squash}
+    write_project(tmp_path, {"shop": files})
+    for seed in ("0", "1", "2"):
+        result = run_check(tmp_path, env={"PYTHONHASHSEED": seed})
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert (
+            "shop.0001_squashed_0002 and shop.0001_squashed_0002_b both replace shop.0001_initial"
+            in result.stderr
+        ), result.stderr
+    (tmp_path / "shop" / "migrations" / "0001_squashed_0002_b.py").unlink()
+    assert run_check(tmp_path).returncode == 0

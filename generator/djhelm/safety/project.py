@@ -151,9 +151,38 @@ def load_project(project_dir: Path, settings: str | None = None) -> LoadedProjec
     except BaseException as error:  # SystemExit and KeyboardInterrupt too: see _describe
         raise _fail(f"loading settings {module!r} failed", error, project_dir, _settings_fix(error)) from None
     try:
-        from django.db.migrations.loader import MigrationLoader
-
-        loader = MigrationLoader(None, ignore_no_migrations=True)
+        loader = _checked_loader()
+    except ProjectError:
+        raise
     except BaseException as error:
         raise _fail("reading the migration files failed", error, project_dir) from None
     return LoadedProject(project_dir, module, source, loader)
+
+
+def _checked_loader() -> Any:
+    """Django's MigrationLoader, refusing what makes its graph build undefined before it starts."""
+    from django.db.migrations.loader import MigrationLoader
+
+    class CheckedLoader(MigrationLoader):  # type: ignore[misc]
+        def load_disk(self) -> None:
+            super().load_disk()
+            _refuse_double_replacements(self.disk_migrations)
+
+    return CheckedLoader(None, ignore_no_migrations=True)
+
+
+def _refuse_double_replacements(disk_migrations: dict[tuple[str, str], Any]) -> None:
+    """Two squashed migrations that replace the same migration leave Django's loader no single graph:
+    depending on the hash seed it picks one, or loops forever (`makemigrations --check` hangs as well)."""
+    replaced_by: dict[tuple[str, str], tuple[str, str]] = {}
+    for key in sorted(disk_migrations):
+        for replaced in getattr(disk_migrations[key], "replaces", None) or ():
+            replaced = tuple(replaced)
+            other = replaced_by.setdefault(replaced, key)
+            if other != key:
+                raise ProjectError(
+                    f"{other[0]}.{other[1]} and {key[0]}.{key[1]} both replace {replaced[0]}.{replaced[1]}; "
+                    "Django cannot build one migration graph from them\n"
+                    "  fix: keep one squashed migration for these migrations and delete the other (or "
+                    "drop its `replaces` once every database has applied it)"
+                )
