@@ -114,11 +114,11 @@ def test_valid_base_renders(tmp_path: Path) -> None:
         # A URL with a password is a secret wherever it sits in the value.
         (
             VALID + 'env:\n  CACHE: " redis://user:s3cret@cache:6379/0"\n',
-            [":13: env.CACHE: this value is a URL with a password"],
+            [":13: env.CACHE: this value carries a URL with a password"],
         ),
         (
             VALID + "env:\n  CONF: '{\"url\": \"postgres://u:pw@db/x\"}'\n",
-            [":13: env.CONF: this value is a URL with a password"],
+            [":13: env.CONF: this value carries a URL with a password"],
         ),
         (
             VALID + "env:\n  DATABASE_URL: postgres://u:p@db/x\n",
@@ -126,12 +126,12 @@ def test_valid_base_renders(tmp_path: Path) -> None:
         ),
         (
             VALID + "env:\n  CACHE: redis://user:s3cret@cache:6379/0\n",
-            [":13: env.CACHE: this value is a URL with a password"],
+            [":13: env.CACHE: this value carries a URL with a password"],
         ),
         # Annotations (e.g. an ingress auth-url) go to values.yaml as well: no credentials there either.
         (
             VALID + "ingress:\n  annotations: {nginx.ingress.kubernetes.io/auth-url: 'https://u:pw@auth'}\n",
-            [":13: ingress.annotations.nginx.ingress.kubernetes.io/auth-url: this value is a URL with a"],
+            [":13: ingress.annotations.nginx.ingress.kubernetes.io/auth-url: this value carries a URL with a"],
         ),
         (VALID + "env:\n  DEBUG: false\n", [":13: env.DEBUG: false is not of type 'string'", "quote it"]),
         # The value as the user wrote it, not as Python prints it (an unquoted date-like tag is common).

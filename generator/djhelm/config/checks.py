@@ -6,33 +6,15 @@ import re
 from typing import Any
 
 from djhelm.config.yamlsource import SourceMap
+from djhelm.credentials import credential_in, is_secret_name
 from djhelm.errors import Problem
 from djhelm.fieldpath import dotted
 
-# Names whose values are secrets by convention; a literal value for them in `env` would end up in a ConfigMap.
-# Case-insensitive: a setting may read `os.environ["db_password"]` as well as DB_PASSWORD.
-_SECRET_NAME = re.compile(
-    r"^(SECRET_KEY|DJANGO_SECRET_KEY|DATABASE_URL|DATABASE_\w*URL|REDIS_URL|CELERY_BROKER_URL|BROKER_URL"
-    r"|\w*PASSWORD|\w*PASSWD|(\w*_)?PASS|\w*_TOKEN|TOKEN|\w*_SECRET|\w*_SECRET_KEY|\w*_API_KEY"
-    r"|\w*_PRIVATE_KEY|\w*_ACCESS_KEY|\w*_CREDENTIALS|\w*_DSN)$",
-    re.IGNORECASE,
-)
-# A URL carrying a password ("scheme://user:password@host") is a secret whatever the variable is called,
-# and wherever it sits in the value (after a space, inside JSON, in a comma-separated list).
-_URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
 # Variables the chart itself sets; a user value would be silently shadowed or would shadow ours.
 _RESERVED = re.compile(
     r"^(DATABASE_URL|DATABASE_MIGRATION_URL|DATABASE_REPLICA_URLS|DATABASE_REPLICA_WEIGHTS|DATABASE_REPLICA_URL_\w+"
     r"|DJANGO_SETTINGS_MODULE|PGOPTIONS|DJHELM_\w+)$"
 )
-
-
-def is_secret_name(name: str) -> bool:
-    return bool(_SECRET_NAME.match(name))
-
-
-def carries_password(text: str) -> bool:
-    return bool(_URL_WITH_PASSWORD.search(text))
 
 
 def is_chart_owned(name: str) -> bool:
@@ -54,16 +36,16 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
                 f"{name} is set by the chart",
                 "remove it; see docs/chart.md for where the chart sets it",
             )
-        elif _SECRET_NAME.match(name):
+        elif is_secret_name(name):
             add(
                 path,
                 f"{name} looks like a secret; env values are stored in a ConfigMap in plain text",
                 f"move it to secretEnv as `{name}: {{secretName: <existing Secret>, key: <key>}}`",
             )
-        elif _URL_WITH_PASSWORD.search(value):
+        elif (credential := credential_in(value)) is not None:
             add(
                 path,
-                "this value is a URL with a password in it",
+                f"this value carries {credential}",
                 f"move it to secretEnv as `{name}: {{secretName: <existing Secret>, key: <key>}}`",
             )
     for name in sorted(data.get("secretEnv", {})):
@@ -94,11 +76,11 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
                 "contains U+0085 (NEL), which Helm writes unescaped and every YAML reader turns into a space",
                 "remove it or use a plain space",
             )
-        elif where[0] != "env" and _URL_WITH_PASSWORD.search(text):
+        elif where[0] != "env" and (credential := credential_in(text)) is not None:
             # Every config string ends up in values.yaml (annotations, description...); env is checked above.
             add(
                 where,
-                "this value is a URL with a password in it; values.yaml is not a place for credentials",
+                f"this value carries {credential}; values.yaml is not a place for credentials",
                 "keep credentials in a Secret and reference it (secretEnv, database.*)",
             )
 

@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 
 from djhelm.config.yamlsource import SourceMap
+from djhelm.credentials import credential_in
 from djhelm.errors import Problem
 from djhelm.fieldpath import dotted
 from djhelm.resources import schemas_dir
@@ -120,7 +121,7 @@ def _explain(error: jsonschema.ValidationError, source: SourceMap, filename: str
         description = schema.get("description", "")
         return Problem(
             filename,
-            f"{error.instance!r} is not valid here",
+            f"{_shown(error.instance)} is not valid here",
             field,
             line,
             f"{description} Expected to match {schema.get('pattern')}".strip(),
@@ -131,7 +132,7 @@ def _explain(error: jsonschema.ValidationError, source: SourceMap, filename: str
         hint = f"did you mean '{close[0]}'? " if close else ""
         return Problem(
             filename,
-            f"{error.instance!r} is not one of {', '.join(options)}",
+            f"{_shown(error.instance)} is not one of {', '.join(options)}",
             field,
             line,
             f"{hint}use one of: {', '.join(options)}",
@@ -147,8 +148,17 @@ def _explain(error: jsonschema.ValidationError, source: SourceMap, filename: str
     return Problem(filename, error.message, field, line, _generic_fix(kind, schema))
 
 
+def _shown(value: Any) -> str:
+    """A rejected value as the message quotes it; one carrying a credential is not repeated in CI logs."""
+    if isinstance(value, str) and credential_in(value) is not None:
+        return "this value (not shown: it carries a credential)"
+    return repr(value)
+
+
 def _as_written(value: Any) -> str:
     """A scalar roughly as YAML shows it (false, null, 2024-01-31), where Python's repr would confuse."""
+    if isinstance(value, str):
+        return _shown(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     if value is None or isinstance(value, bool):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from djhelm.config.checks import carries_password, is_chart_owned, is_secret_name
+from djhelm.config.checks import is_chart_owned
+from djhelm.credentials import credential_in, is_secret_name
 
 __all__ = ["is_chart_owned", "is_secret", "secret_key_name"]
 
@@ -22,7 +23,7 @@ def is_secret(name: str, default: str | None = None) -> bool:
     return (
         is_secret_name(name)
         or bool(_LIKELY_SECRET_NAME.match(name))
-        or bool(default and carries_password(default))
+        or bool(default and credential_in(default))
     )
 
 
