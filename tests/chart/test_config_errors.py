@@ -131,7 +131,7 @@ def test_valid_base_renders(tmp_path: Path) -> None:
         # Annotations (e.g. an ingress auth-url) go to values.yaml as well: no credentials there either.
         (
             VALID + "ingress:\n  annotations: {nginx.ingress.kubernetes.io/auth-url: 'https://u:pw@auth'}\n",
-            [":13: ingress.annotations.nginx.ingress.kubernetes.io/auth-url: this value carries a URL with a"],
+            [":13: ingress.annotations.nginx.ingress.kubernetes.io/auth-url: this value carries a URL"],
         ),
         (VALID + "env:\n  DEBUG: false\n", [":13: env.DEBUG: false is not of type 'string'", "quote it"]),
         # The value as the user wrote it, not as Python prints it (an unquoted date-like tag is common).

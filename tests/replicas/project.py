@@ -57,6 +57,7 @@ FILES: dict[str, str] = {
             path("write", views.write),
             path("atomic-read", views.atomic_read),
             path("read-kill-read", views.read_kill_read),
+            path("stream-kill", views.stream_kill),
         ]
     """,
     "site_cfg/wsgi.py": """
@@ -150,6 +151,23 @@ FILES: dict[str, str] = {
             second = read_port()
             third = read_port()
             return JsonResponse({"ports": [first, second, third]})
+
+
+        def stream_kill(request):
+            # a streamed read (server-side cursor, one row per fetch) whose replica session ends mid-stream
+            seen = []
+            try:
+                for item in Item.objects.order_by("id").iterator(chunk_size=1):
+                    if not seen:
+                        replica = connections["replica_1"]
+                        pid = replica.connection.info.backend_pid if replica.connection else None
+                        with psycopg.connect(os.environ["STANDBY_DSN"], autocommit=True) as admin:
+                            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+                    seen.append(item.port)
+            except Exception as exc:
+                return JsonResponse({"error": type(exc).__name__, "module": type(exc).__module__,
+                                     "ports": seen})
+            return JsonResponse({"error": None, "ports": seen})
     """,
 }
 

@@ -385,3 +385,59 @@ def test_relations_are_allowed_between_the_primary_and_its_replicas_only(
     assert result.returncode == 0, result.stderr
     # the last one is Django's own answer once the router abstains: only objects of the same alias
     assert result.stdout.split() == ["True", "True", "False"]
+
+
+def test_a_lagging_replica_serves_no_thread_past_the_lag_bound(
+        pair: ReplicationPair, migrated: Path, tmp_path: Path) -> None:
+    """Threads share one process's health state: while one thread probes a replica whose check is due, the
+    others must not read from it. WAL replay is paused on the real standby, so every read it answers
+    after max_lag + check_seconds is stale beyond the documented bound."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    port = free_port()
+    threaded = start_server(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--worker-class", "gthread", "--threads", "8", "site_cfg.wsgi:application"],
+        project_env(pair, migrated), port, tmp_path / "gthread.log", migrated)
+    try:
+        clients = [threaded.client() for _ in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            assert all(pool.map(lambda c: replica_serving(c, pair), clients))
+        pair.pause_replay()
+        try:
+            pair.primary.psql("INSERT INTO items_item (name) VALUES ('while-paused-threads')", DB)
+            time.sleep(MAX_LAG_SECONDS + CHECK_SECONDS + 0.3)
+
+            def hammer(client: Client) -> list[int]:
+                return [client.get("/read")["port"] for _ in range(60)]
+
+            with ThreadPoolExecutor(8) as pool:
+                ports = [p for answers in pool.map(hammer, clients) for p in answers]
+        finally:
+            pair.resume_replay()
+        stale = ports.count(pair.standby.port)
+        assert len(ports) == 480
+        assert stale == 0, f"{stale} of {len(ports)} reads came from the lagging replica"
+        assert "lags" in threaded.log.read_text()
+    finally:
+        stop_server(threaded)
+    pair.wait_caught_up()
+
+
+def test_a_streamed_read_whose_replica_dies_mid_stream_raises_then_reads_recover(
+        pair: ReplicationPair, wsgi_server: Server) -> None:
+    """`.iterator()` fetches rows in chunks after the query ran; rows already handed to the caller cannot
+    be taken back, so a replica that dies mid-stream is not retried on the primary (docs/replicas.md):
+    the caller gets Django's OperationalError, and the following reads work."""
+    for name in ("s1", "s2", "s3"):
+        pair.primary.psql(f"INSERT INTO items_item (name) VALUES ('{name}')", DB)
+    pair.wait_caught_up()
+    client = wsgi_server.client()
+    assert replica_serving(client, pair)
+    answer = client.get("/stream-kill")
+    assert answer["error"] == "OperationalError" and answer["module"] == "django.db.utils", answer
+    # one row arrived before the replica's session ended (killing that session is what broke the stream)
+    assert len(answer["ports"]) == 1
+    # the broken session is closed at the end of that request; the replica itself is healthy again
+    assert client.get("/read")["port"] in (pair.primary.port, pair.standby.port)
+    assert replica_serving(client, pair)

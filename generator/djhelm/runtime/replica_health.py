@@ -15,7 +15,9 @@ is disconnected can look current this way; the primary sample is the normal path
 
 A replica that cannot be reached, or lags too far, is skipped for ``cooloff_seconds``; a healthy one is
 re-checked at most every ``check_seconds``. The state is per process and thread-safe; the probe itself runs on
-the calling thread's own connections.
+the calling thread's own connections. While one thread probes a replica whose check is due, the other threads
+read from the primary instead of trusting the previous, expired result: otherwise a replica that fell behind
+keeps serving every concurrent request for as long as the probe takes, past the documented bound.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ class _State:
     caught_up_at: float = -math.inf
     down_until: float = -math.inf
     reason: str = ""
+    probing: bool = False
 
 
 class ReplicaHealth:
@@ -128,34 +131,52 @@ class ReplicaHealth:
             state = self._states.setdefault(alias, _State())
             if now < state.down_until:
                 return False
-            due = now - state.checked_at >= check_seconds
-            if due:
-                # claimed under the lock so concurrent threads do not all probe at once
-                state.checked_at = now
-        if not due:
-            return True
+            if state.probing:
+                # the last result has expired and the new one is not in yet: no thread may assume it holds
+                return False
+            if now - state.checked_at < check_seconds:
+                return True
+            # claimed under the lock so concurrent threads do not all probe at once
+            state.checked_at = now
+            state.probing = True
+        reason = ""
         try:
             lag = self._measure(alias, primary)
+        except DatabaseError as exc:
+            reason = f"unreachable: {exc}".strip()
+        except BaseException:
             with self._lock:
+                state.probing = False
+            raise
+        with self._lock:
+            if not reason:
                 if lag <= 0:
                     state.caught_up_at = now
                 else:
                     lag = min(lag, self._clock() - state.caught_up_at)
-        except DatabaseError as exc:
-            self.mark_down(alias, f"unreachable: {exc}".strip(), cooloff_seconds)
-            return False
-        if lag > max_lag_seconds:
-            self.mark_down(alias, f"lags {lag:.1f}s behind the primary (limit {max_lag_seconds:g}s)",
-                           cooloff_seconds)
+                if lag > max_lag_seconds:
+                    reason = f"lags {lag:.1f}s behind the primary (limit {max_lag_seconds:g}s)"
+            if reason:
+                # marked down before the probe flag drops, so no thread sees the expired result as current
+                self._down(state, reason, cooloff_seconds)
+            state.probing = False
+        if reason:
+            self._log_down(alias, reason, cooloff_seconds)
             return False
         return True
 
     def mark_down(self, alias: str, reason: str, cooloff_seconds: float) -> None:
         with self._lock:
-            state = self._states.setdefault(alias, _State())
-            state.down_until = self._clock() + cooloff_seconds
-            state.checked_at = -math.inf   # check again as soon as the cool-off ends
-            state.reason = reason
+            self._down(self._states.setdefault(alias, _State()), reason, cooloff_seconds)
+        self._log_down(alias, reason, cooloff_seconds)
+
+    def _down(self, state: _State, reason: str, cooloff_seconds: float) -> None:
+        state.down_until = self._clock() + cooloff_seconds
+        state.checked_at = -math.inf   # check again as soon as the cool-off ends
+        state.reason = reason
+
+    @staticmethod
+    def _log_down(alias: str, reason: str, cooloff_seconds: float) -> None:
         logger.warning("replica %s skipped for %gs: %s; reads use the primary",
                        alias, cooloff_seconds, reason)
 
