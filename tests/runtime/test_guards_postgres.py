@@ -228,3 +228,26 @@ def test_concurrent_index_build_is_resumable_after_failure_and_sigkill(
             "repair on rerun": [e["left_by"] for e in events(rerun.stdout) if e["event"] == "index_repair"],
         },
     )
+
+
+def test_a_session_ended_while_waiting_for_the_advisory_lock_says_a_rerun_is_safe(
+    release: Callable[[int], Release],
+) -> None:
+    """Outside any migration (here: polling for the advisory lock) a lost session used to surface as the
+    cleanup's `database error: the connection is closed`."""
+    v2 = release(2)
+    with psycopg.connect(v2.database_url, autocommit=True, application_name="other-migration-job") as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (GuardConfig().advisory_lock_key,))
+        waiting = v2.spawn("migrate_phase", "pre", DJHELM_ADVISORY_LOCK_WAIT="60s")
+        tried = "SELECT 1 FROM pg_stat_activity WHERE query ILIKE 'SELECT pg_try_advisory_lock%%'"
+        _until(v2.database_url, tried, "the run polls the advisory lock")
+        holder.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND query ILIKE 'SELECT pg_try_advisory_lock%%'"
+        )
+        _, stderr = waiting.communicate(timeout=60)
+    assert waiting.returncode == 1, stderr
+    # libpq reports the server's FATAL message or only the closed socket, depending on timing
+    assert "database error: " in stderr and "the connection is closed" not in stderr, stderr
+    assert "Rerunning `migrate_phase pre` is safe" in stderr and "Traceback" not in stderr
+    assert v2.manage("migrate_phase", "pre").returncode == 0

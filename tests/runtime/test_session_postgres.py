@@ -138,3 +138,34 @@ def test_a_table_created_in_this_release_is_new_to_the_old_code(release: Callabl
     assert plan["pre"] == ["shop.0007_tag", "shop.0008_tag_weight"] and plan["refused"] == [], plan
     v6.manage("migrate_phase", "pre", check=True)
     assert "weight" in columns(v6.database_url, "shop_tag")
+
+
+def test_a_lost_connection_says_what_happened_and_that_a_rerun_is_safe(
+    release: Callable[[int], Release], tmp_path: Path
+) -> None:
+    """The session is ended from outside mid-migration, as a server restart or failover does; the run used
+    to end with the bare error, naming neither the cause nor the cure."""
+    v1, v4 = release(1), release(4)
+    _install_v1(v1)
+    v4.manage("migrate_phase", "pre", check=True)
+    marker = tmp_path / "slow.started"
+    run = v4.spawn("migrate_phase", "post", SHOP_SLOW_SECONDS="3", SHOP_SLOW_MARKER=str(marker))
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.05)
+    ended = query(
+        v4.database_url,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    assert ended[0][0] >= 1
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 1, stderr
+    assert "shop.0007_probe_atomic failed: " in stderr, stderr
+    assert "The connection to the database was lost" in stderr
+    assert "Rerunning `migrate_phase post` is safe" in stderr
+    assert "Traceback" not in stderr
+    rerun = v4.manage("migrate_phase", "post", check=True)
+    assert "shop.0007_probe_atomic" in migration_events(rerun.stdout)
+    assert query(v4.database_url, "SELECT count(*) FROM shop_product WHERE name = 'half-done'") == [(0,)]

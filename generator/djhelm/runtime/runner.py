@@ -135,14 +135,14 @@ def apply_steps(
                     time.sleep(delay / 1000)
                     continue
                 emit(_outcome_line(step, phase, started, retries, "failed", _first_line(exc)))
-                hint = (
-                    (
+                hint = ""
+                if is_lock_timeout(exc):
+                    hint = (
                         f" (gave up after {retries} retries: a long transaction holds a lock on its table; "
                         "find it in pg_stat_activity, or raise DJHELM_LOCK_RETRIES)"
                     )
-                    if is_lock_timeout(exc)
-                    else ""
-                )
+                elif connection_lost(connection, exc):
+                    hint = f"\n{lost_connection_advice(phase)}"
                 raise MigrationFailed(f"{label(step.key)} failed: {_first_line(exc)}{hint}") from exc
             except Exception as exc:
                 # a bug in the migration's own code (RunPython): logged like any failure, traceback kept
@@ -154,6 +154,46 @@ def apply_steps(
     state.clear_delayed_apps_cache()
     emit_post_migrate_signal(verbosity, False, connection.alias, apps=state.apps, plan=plan)
     return result
+
+
+# SQLSTATE classes and codes of a session that ended: connection exceptions (08), admin/crash shutdown and
+# "cannot connect now" (57P01-57P03), as a restart, failover or pg_terminate_backend reports them.
+_LOST_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+# libpq's words when the socket died before the server could say why
+_LOST_WORDS = ("server closed the connection", "connection is closed", "consuming input failed",
+               "terminating connection", "connection to server", "no connection to the server")
+
+
+def connection_lost(connection: Any, error: BaseException | None = None) -> bool:
+    """Whether the session is gone (server restart, failover, pg_terminate_backend), not just one query.
+
+    Django closes a connection whose rollback failed and the next query opens a new one, so by the time
+    the failure is reported the connection may be healthy again: the error itself is asked first.
+    """
+    cause = error
+    while cause is not None:
+        state = str(getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or "")
+        if state.startswith(_LOST_SQLSTATES):
+            return True
+        if isinstance(cause, DatabaseError | OSError) and any(w in str(cause) for w in _LOST_WORDS):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    raw = getattr(connection, "connection", None)
+    if raw is None or bool(getattr(raw, "closed", False)):
+        return True
+    try:
+        return not connection.is_usable()
+    except DatabaseError:
+        return True
+
+
+def lost_connection_advice(phase: str) -> str:
+    return (
+        "  The connection to the database was lost (the server restarted, failed over, or ended the "
+        f"session). Rerunning `migrate_phase {phase}` is safe: each migration commits on its own, the "
+        "interrupted one was rolled back with its connection, and an index left INVALID by an interrupted "
+        "CREATE INDEX CONCURRENTLY is rebuilt on the next run."
+    )
 
 
 def _fresh_state(executor: MigrationExecutor) -> Any:

@@ -26,7 +26,13 @@ from djhelm.runtime.guards import AdvisoryLockTimeout, advisory_lock, is_postgre
 from djhelm.runtime.log import json_line
 from djhelm.runtime.migration_url import use_migration_url
 from djhelm.runtime.phases import Key, Plan, label
-from djhelm.runtime.runner import MigrationFailed, apply_steps, make_plan
+from djhelm.runtime.runner import (
+    MigrationFailed,
+    apply_steps,
+    connection_lost,
+    lost_connection_advice,
+    make_plan,
+)
 from djhelm.safety.model import MigrationVerdict
 
 REFUSED = 2  # the code or the configuration must change; running again won't help
@@ -105,7 +111,7 @@ class Command(BaseCommand):
         except AdvisoryLockTimeout as exc:
             raise CommandError(str(exc), returncode=FAILED) from None
         except DatabaseError as exc:
-            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+            raise CommandError(_database_failure(exc, connection, phase), returncode=FAILED) from None
 
     def _run_phase(self, connection: Any, config: GuardConfig, phase: str, verbosity: int) -> None:
         executor = MigrationExecutor(connection)
@@ -219,3 +225,18 @@ def _plan_text(plan: Plan) -> str:
         lines.append("errors:")
         lines.extend(f"  {error}" for error in plan.errors)
     return "\n".join(lines)
+
+
+def _database_failure(exc: DatabaseError, connection: Any, phase: str) -> str:
+    """The message for a run that ended in a database error outside a migration (locking, planning).
+
+    After a lost connection the error that surfaces is whatever the cleanup hit last ("the connection is
+    closed", from releasing the advisory lock): the first error in the chain says what happened.
+    """
+    if not connection_lost(connection, exc):
+        return f"database error: {str(exc).strip()}"
+    first: BaseException = exc
+    while isinstance(first.__context__, DatabaseError):
+        first = first.__context__
+    detail = (str(first).strip().splitlines() or [type(first).__name__])[0]
+    return f"database error: {detail}\n{lost_connection_advice(phase)}"
