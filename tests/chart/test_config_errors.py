@@ -320,3 +320,11 @@ def test_a_config_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     config.write_text(VALID + "#" * MAX_CONFIG_BYTES + "\n")
     result = run_cli("render", str(config), "--output", str(tmp_path / "out"))
     assert result.exit_code == 2 and "larger than 1 MB" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("escape", ["\\x00", "\\t", "\\u200b", "\\ue000", "\\u00a0"])
+def test_a_description_helm_would_rewrite_is_refused(tmp_path: Path, escape: str) -> None:
+    """Helm's sanitizeString drops unprintable characters from Chart.yaml and turns other spaces into ' '
+    (found by tests/fuzz: `description: "a\\x00b"` rendered, then `helm show chart` said `ab`)."""
+    stderr, _ = _render_bad(tmp_path, VALID + f'description: "a{escape}b"\n')
+    assert "description: contains U+" in stderr and "Helm removes" in stderr, stderr

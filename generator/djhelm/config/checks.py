@@ -84,6 +84,18 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
                 "keep credentials in a Secret and reference it (secretEnv, database.*)",
             )
 
+    description = data.get("description")
+    if isinstance(description, str) and not description.isprintable():
+        bad = next(c for c in description if not c.isprintable())
+        # Helm rewrites Chart.yaml metadata when it loads a chart (sanitizeString in pkg/chart/metadata.go):
+        # whitespace becomes a space and other unprintable characters vanish, so the chart would not say
+        # what the config says.
+        add(
+            ("description",),
+            f"contains U+{ord(bad):04X}, which Helm removes from Chart.yaml when it loads the chart",
+            "use printable characters and plain spaces only",
+        )
+
     web = data["web"]
     if web["livenessPath"] == web["readinessPath"]:
         # Liveness must not touch the database, readiness may: one endpoint cannot be both (validate's ZD002).
