@@ -334,3 +334,13 @@ def test_a_helm_that_hangs_is_an_input_error(tmp_path: Path, monkeypatch: pytest
     result = invoke(str(CHART), "--helm-binary", str(slow), "-k", "1.37")
     assert result.exit_code == 2, result.output
     assert "did not finish" in result.output and "fix:" in result.output
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_path_that_is_not_a_regular_file_is_refused_without_reading(tmp_path: Path, kind: str) -> None:
+    target = Path("/dev/zero")
+    if kind == "fifo":
+        target = tmp_path / "pipe.yaml"
+        os.mkfifo(target)
+    result = invoke(str(target))
+    assert result.exit_code == 2 and "is not a regular file" in result.stderr, result.stderr

@@ -52,6 +52,12 @@ def read_manifests(path: str, stdin: TextIO | None = None) -> list[Source]:
                 )
             )
         return [_read(f, str(f)) for f in files]
+    if target.exists():  # /dev/zero, a FIFO, a socket: reading one would never end or never start
+        raise InputError(
+            Problem(
+                path, "is not a regular file (a device, FIFO or socket)", fix="pass a file, a directory or -"
+            )
+        )
     raise InputError(Problem(path, "no such file or directory", fix="pass an existing file, directory or -"))
 
 

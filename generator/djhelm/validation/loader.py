@@ -62,8 +62,7 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
         Its JSON conversion (convertToJSONableObject) writes int and bool keys as their text and refuses
         a null key, so a manifest with `1:` or `true:` under annotations means the strings "1" and "true".
         """
-        if isinstance(key, str):
-            return key
+        text = _key_text(node, key)
         if key is None:
             self._note(
                 node,
@@ -71,28 +70,14 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
                 "a null mapping key; kubectl and Helm refuse the object (unsupported map key)",
                 "quote the key, or remove it",
             )
-            return "null"
-        text = ("true" if key else "false") if isinstance(key, bool) else (
-            str(key) if isinstance(key, int) else getattr(node, "value", str(key))
-        )
-        self._note(
-            node,
-            "warning",
-            f"key {text} is read as {_json_name(key)}; the API server gets the string {text!r}",
-            f"quote the key ('{text}') so every tool reads the same string",
-        )
+        else:
+            self._note(
+                node,
+                "warning",
+                f"key {text} is read as {_json_name(key)}; the API server gets the string {text!r}",
+                f"quote the key ('{text}') so every tool reads the same string",
+            )
         return text
-
-    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode and implicit[0]:
-            tag = self._resolved.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(self._resolved) < 50_000:
-                    self._resolved[value] = tag
-            return tag
-        resolved: str = super().resolve(kind, value, implicit)
-        return resolved
 
     def build(self, root: Node) -> Any:
         built: dict[int, Any] = {}  # aliases share a node: build it once, as PyYAML does
@@ -140,7 +125,9 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
                             key_node.start_mark,
                         ) from None
                     if present:
-                        first = next(k for k, _ in node.value if k is not key_node and build(k) == key)
+                        first = next(
+                            k for k, _ in node.value if k is not key_node and _key_text(k, build(k)) == key
+                        )
                         duplicates.append((str(key), key_node.start_mark.line + 1, first.start_mark.line + 1))
                     mapping[key] = build(value_node)
                 return mapping
@@ -404,6 +391,17 @@ def _add_document(
             )
         return
     result.objects.append(ManifestObject(data, location, line_of=_relative(_line_finder(node), where)))
+
+
+def _key_text(node: Node, key: Any) -> Any:
+    """The string kubectl makes of a scalar key (see _StrictLoader._key); other keys are left as built."""
+    if isinstance(key, str) or not isinstance(node, ScalarNode):
+        return key
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key) if isinstance(key, int) else str(node.value)
 
 
 def _json_name(value: Any) -> str:
