@@ -223,3 +223,56 @@ def test_chart_celery_processes_start_and_stop_cleanly(helm3: str, postgres_db: 
             assert ready_text in log.read_text(errors="replace"), log.read_text(errors="replace")
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=60) == 0, log.read_text(errors="replace")
+
+
+def _probe(example: str, container: dict[str, Any], env: dict[str, str]) -> int:
+    """Run the container's exec liveness probe as the kubelet would (same env, its exit code decides)."""
+    command = [str(a) for a in container["livenessProbe"]["exec"]["command"]]
+    command[0] = sys.executable if command[0] == "python" else command[0]
+    return _run(example, command, env).returncode
+
+
+def _eventually(check: Any, attempts: int = 300) -> bool:
+    for _ in range(attempts):
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("component", ["worker", "beat"])
+def test_celery_liveness_fails_when_the_loop_stops_and_not_before(
+    helm3: str, postgres_db: str, tmp_path: Path, component: str
+) -> None:
+    """The chart's exec probe passes while the worker's event loop (or beat's scheduler loop) turns, fails
+    once the process is frozen (SIGSTOP: a hung loop), and passes again when it resumes. It never asks
+    the broker. The heartbeat is shortened to 1 s here (DJHELM_CELERY_HEARTBEAT_SECONDS), and beat gets a
+    task every second, so its loop never sleeps long (beat promises its next write after each sleep)."""
+    from djhelm.runtime.celery_liveness import PROBE_SOURCE
+
+    docs = _render(helm3, "events")
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    heartbeat = tmp_path / "alive"
+    extra = {"CELERY_FILESYSTEM_DIR": str(queue), "DJHELM_CELERY_HEARTBEAT_FILE": str(heartbeat),
+             "DJHELM_CELERY_HEARTBEAT_SECONDS": "1", "EVENTS_REMINDER_INTERVAL_SECONDS": "1"}
+    pod = Pod(docs, _secrets(docs, postgres_db), extra)
+    _run_migration_jobs("events", docs, pod, "pre")
+    container = next(c for c in _by_component(docs, "Deployment")[component]["spec"]["template"]["spec"]
+                     ["containers"] if c["name"] == component)
+    assert container["livenessProbe"]["exec"]["command"][2] == PROBE_SOURCE
+    env = pod.env(container)
+    assert _probe("events", container, env) == 0, "a process that never wrote the file cannot be judged"
+    argv = _argv(container, beat_schedule=tmp_path / "beat-schedule")
+    with _started("events", argv, env, tmp_path / f"{component}.log") as process:
+        log = tmp_path / f"{component}.log"
+        assert _eventually(heartbeat.exists), log.read_text(errors="replace")
+        assert _probe("events", container, env) == 0
+        os.kill(process.pid, signal.SIGSTOP)  # the main loop only; prefork children keep running
+        try:
+            assert _eventually(lambda: _probe("events", container, env) == 1), "a frozen loop must fail"
+        finally:
+            os.kill(process.pid, signal.SIGCONT)
+        assert _eventually(lambda: _probe("events", container, env) == 0), log.read_text(errors="replace")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, log.read_text(errors="replace")

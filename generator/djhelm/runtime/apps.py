@@ -9,6 +9,7 @@ class DjhelmRuntimeConfig(AppConfig):
     verbose_name = "djhelm runtime"
 
     def ready(self) -> None:
-        from djhelm.runtime import replica_migrations
+        from djhelm.runtime import celery_liveness, replica_migrations
 
         replica_migrations.connect()
+        celery_liveness.connect()
