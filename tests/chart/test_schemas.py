@@ -36,3 +36,31 @@ def test_values_schema_rejects_a_bad_override() -> None:
     values["web"]["port"] = "abc"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(values, schema)
+
+
+def test_values_schema_file_is_generated_from_the_value_declarations() -> None:
+    """One declaration per chart value (djhelm/chart/values_spec.py): the checked-in schema is its output."""
+    from djhelm.chart.values_spec import values_schema_text
+
+    on_disk = (schemas_dir() / "chart-values.schema.json").read_text(encoding="utf-8")
+    assert on_disk == values_schema_text(), "stale: run `python scripts/generate-values-schema.py`"
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_value_is_declared_and_every_declared_value_is_built(name: str) -> None:
+    from djhelm.chart.values_spec import VALUES
+
+    values = build_values(load_config(example_config(name)))
+    declared = {entry.path for entry in VALUES}
+    groups = {entry.path for entry in VALUES if entry.schema is None}
+
+    def built(node: dict[str, object], prefix: str = "") -> set[str]:
+        paths = set()
+        for key, item in node.items():
+            path = f"{prefix}{key}"
+            paths.add(path)
+            if path in groups and isinstance(item, dict):
+                paths |= built(item, path + ".")
+        return paths
+
+    assert built(values) == declared

@@ -14,8 +14,8 @@ from typing import Any
 
 import jinja2
 
-from djhelm.chart.docs import VALUE_DOCS
 from djhelm.chart.values import build_values
+from djhelm.chart.values_spec import value_docs
 from djhelm.chart.yamlout import dump_documented, scalar
 from djhelm.config import Config
 from djhelm.resources import schemas_dir, templates_dir
@@ -70,7 +70,7 @@ def render_chart(config: Config, config_label: str = "djhelm.yaml") -> dict[str,
     # The values schema lives with djhelm's other schemas; every chart carries a copy for Helm to enforce.
     files["values.schema.json"] = (schemas_dir() / "chart-values.schema.json").read_bytes()
     header = VALUES_HEADER.format(name=config.name, config=_markdown_cell(config_label))
-    files["values.yaml"] = (header + dump_documented(values, VALUE_DOCS)).encode("utf-8")
+    files["values.yaml"] = (header + dump_documented(values, value_docs())).encode("utf-8")
     return dict(sorted(files.items()))
 
 
@@ -111,11 +111,12 @@ def _markdown_cell(value: Any) -> str:
 
 def _parameter_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
-    for key, doc in VALUE_DOCS.items():
+    docs = value_docs()
+    for key, doc in docs.items():
         value: Any = values
         for part in key.split("."):
             value = value[part]
-        if isinstance(value, dict) and value and any(k.startswith(key + ".") for k in VALUE_DOCS):
+        if isinstance(value, dict) and value and any(k.startswith(key + ".") for k in docs):
             continue  # documented key by key below
         rows.append({"key": key, "doc": doc, "value": json.dumps(value, ensure_ascii=False)})
     return rows

@@ -1,0 +1,341 @@
+"""Every value of a generated chart, declared once: path, JSON Schema, one-line doc, whether it is required.
+
+From this table come the chart's `values.schema.json` (schemas/chart-values.schema.json, checked in; a test
+fails when it drifts), the comment above each key in `values.yaml` and the parameters table of the chart's
+README. A new chart value is one line here, the template line that reads it, and the line of
+`build_values` that fills it from djhelm.yaml.
+
+A `group` is an object whose keys are the entries below it (no other key is allowed); a `value` is a leaf
+whose schema is given whole (maps of names, Secret references, resources).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["VALUES", "Value", "value_docs", "values_schema", "values_schema_text"]
+
+
+@dataclass(frozen=True)
+class Value:
+    path: str
+    doc: str
+    schema: dict[str, Any] | None  # None: a group, built from the entries under it
+    required: bool = False
+
+
+def value(path: str, doc: str, schema: dict[str, Any], *, required: bool = False) -> Value:
+    return Value(path, doc, schema, required)
+
+
+def group(path: str, doc: str, *, required: bool = False) -> Value:
+    return Value(path, doc, None, required)
+
+
+def _integer(minimum: int, maximum: int | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "integer", "minimum": minimum}
+    if maximum is not None:
+        schema["maximum"] = maximum
+    return schema
+
+
+def _string_map(names: str | None = None, values: Any = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object"}
+    if names is not None:
+        schema["propertyNames"] = {"pattern": names}
+    schema["additionalProperties"] = values if values is not None else {"type": "string"}
+    return schema
+
+
+_BOOLEAN = {"type": "boolean"}
+_STRING = {"type": "string"}
+_NON_EMPTY = {"type": "string", "minLength": 1}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_URL_PATH = {"type": "string", "pattern": "^/"}
+_PORT = _integer(1, 65535)
+_DNS_LABEL_OR_EMPTY = {"type": "string", "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$", "maxLength": 63}
+_POSTGRES_DURATION = {"type": "string", "pattern": "^[0-9]+(us|ms|s|min|h|d)?$"}
+_ENV_NAME = "^[A-Za-z_][A-Za-z0-9_]*$"
+_SECRET_REF_PROPERTIES = {"secretName": _NON_EMPTY, "key": _NON_EMPTY, "optional": _BOOLEAN}
+
+
+def _secret_ref(**extra: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {**_SECRET_REF_PROPERTIES, **extra},
+        "additionalProperties": False,
+        "required": ["secretName", "key"],
+    }
+
+
+_QUANTITIES = {"type": "object", "additionalProperties": {"type": ["string", "integer", "number"]}}
+_RESOURCES = {
+    "type": "object",
+    "properties": {"requests": _QUANTITIES, "limits": _QUANTITIES},
+    "additionalProperties": False,
+}
+_PROCESS = {
+    "type": "object",
+    "properties": {
+        "kind": {"enum": ["celery-worker", "celery-beat"]},
+        "app": _NON_EMPTY,
+        "replicas": _integer(0),
+        "concurrency": _integer(1),
+        "queues": _STRINGS,
+        "terminationGracePeriodSeconds": _integer(1),
+        "resources": _RESOURCES,
+    },
+    "additionalProperties": False,
+    "required": ["kind", "app"],
+}
+
+VALUES: tuple[Value, ...] = (
+    value("nameOverride", "Replaces the chart name in object names.", _DNS_LABEL_OR_EMPTY),
+    value(
+        "fullnameOverride", "Replaces the full `<release>-<chart>` object name prefix.", _DNS_LABEL_OR_EMPTY
+    ),
+    group(
+        "image", "The Django image; every process (web, workers, migrations, tests) runs it.", required=True
+    ),
+    value("image.repository", "Image repository.", _NON_EMPTY, required=True),
+    value(
+        "image.tag", "Image tag (also the chart's appVersion).", {"type": ["string", "number"]}, required=True
+    ),
+    value("image.pullPolicy", "Image pull policy.", {"enum": ["Always", "IfNotPresent", "Never"]}),
+    value("image.pullSecrets", "Names of existing image pull Secrets.", _STRINGS),
+    group("django", "Django settings.", required=True),
+    value("django.settingsModule", "DJANGO_SETTINGS_MODULE for every container.", _NON_EMPTY, required=True),
+    value(
+        "django.workingDir",
+        "Folder with manage.py inside the image; empty keeps the image's WORKDIR.",
+        _STRING,
+    ),
+    group("web", "The web Deployment (container `web`, port `http`).", required=True),
+    value(
+        "web.server",
+        "`gunicorn` (WSGI) or `uvicorn` (ASGI).",
+        {"enum": ["gunicorn", "uvicorn"]},
+        required=True,
+    ),
+    value("web.application", "WSGI/ASGI application as `module:attribute`.", _NON_EMPTY, required=True),
+    value("web.port", "Port the server listens on inside the pod.", _PORT, required=True),
+    value(
+        "web.replicas",
+        "Web pods when autoscaling is off; more than 1 also creates a PodDisruptionBudget.",
+        _integer(0),
+        required=True,
+    ),
+    value("web.workers", "Server worker processes per pod.", _integer(1)),
+    value(
+        "web.gracefulTimeoutSeconds",
+        "Drain time after SIGTERM; passed to gunicorn `--graceful-timeout` or uvicorn "
+        "`--timeout-graceful-shutdown`.",
+        _integer(1),
+        required=True,
+    ),
+    value(
+        "web.preStopSeconds",
+        "Sleep before SIGTERM while endpoints and load balancers drop the pod.",
+        _integer(1),
+        required=True,
+    ),
+    value(
+        "web.terminationGraceMarginSeconds",
+        "Added to preStop + graceful timeout to form terminationGracePeriodSeconds.",
+        _integer(0),
+    ),
+    value(
+        "web.minReadySeconds",
+        "A new pod must stay ready this long before the rollout continues.",
+        _integer(0),
+    ),
+    value(
+        "web.progressDeadlineSeconds",
+        "A rollout making no progress this long is reported as failed.",
+        _integer(1),
+    ),
+    value("web.readinessPath", "Readiness endpoint; may check the database.", _URL_PATH, required=True),
+    value("web.livenessPath", "Liveness endpoint; must not touch the database.", _URL_PATH, required=True),
+    value(
+        "web.startupPath",
+        "Startup probe endpoint; empty uses livenessPath.",
+        {"type": "string", "pattern": "^(/.*)?$"},
+    ),
+    value(
+        "web.startupFailureThreshold",
+        "Startup probe attempts (every 2 s) before the pod is restarted.",
+        _integer(1),
+    ),
+    value(
+        "web.resources",
+        "Container resources of web pods (also used by migration Jobs and init containers).",
+        _RESOURCES,
+    ),
+    group("web.autoscaling", "HorizontalPodAutoscaler (autoscaling/v2) on CPU."),
+    value(
+        "web.autoscaling.enabled",
+        "Create the HPA (the Deployment then leaves replicas to it).",
+        _BOOLEAN,
+        required=True,
+    ),
+    value("web.autoscaling.minReplicas", "HPA minimum replicas.", _integer(1)),
+    value("web.autoscaling.maxReplicas", "HPA maximum replicas.", _integer(1)),
+    value("web.autoscaling.targetCPUUtilizationPercentage", "HPA CPU utilisation target.", _integer(1, 100)),
+    value("web.podAnnotations", "Extra annotations on web pods.", _string_map()),
+    group("service", "The web Service.", required=True),
+    value(
+        "service.type", "Service type.", {"enum": ["ClusterIP", "NodePort", "LoadBalancer"]}, required=True
+    ),
+    value("service.port", "Service port (targets the container port named `http`).", _PORT, required=True),
+    group("ingress", "Optional Ingress (networking.k8s.io/v1)."),
+    value("ingress.enabled", "Create the Ingress.", _BOOLEAN, required=True),
+    value("ingress.className", "IngressClass name.", _STRING),
+    value("ingress.host", "Host name served.", _STRING),
+    value("ingress.path", "Path prefix routed to the web Service.", _URL_PATH),
+    value("ingress.tlsSecretName", "Existing TLS Secret; empty serves plain HTTP.", _STRING),
+    value("ingress.annotations", "Annotations for the ingress controller.", _string_map()),
+    group("httpRoute", "Optional Gateway API HTTPRoute (gateway.networking.k8s.io/v1)."),
+    value("httpRoute.enabled", "Create the HTTPRoute.", _BOOLEAN, required=True),
+    value("httpRoute.gatewayName", "Parent Gateway name.", _STRING),
+    value("httpRoute.gatewayNamespace", "Parent Gateway namespace; empty = the release namespace.", _STRING),
+    value("httpRoute.sectionName", "Listener on the Gateway; empty = all listeners.", _STRING),
+    value("httpRoute.hostnames", "Host names routed to the web Service.", _STRINGS),
+    value("httpRoute.path", "Path prefix routed to the web Service.", _URL_PATH),
+    value(
+        "env",
+        "Non-secret environment variables (stored in a ConfigMap).",
+        _string_map(_ENV_NAME, {"type": ["string", "number", "boolean"]}),
+    ),
+    value(
+        "secretEnv",
+        "Environment variables read from existing Secrets: `NAME: {secretName, key}`. Never values.",
+        _string_map(_ENV_NAME, _secret_ref()),
+    ),
+    group("database", "Database connections, all by Secret reference.", required=True),
+    value(
+        "database.url",
+        "Secret key with the primary's URL: DATABASE_URL in every Django container.",
+        _secret_ref(),
+        required=True,
+    ),
+    value(
+        "database.migrationUrl",
+        "Secret key with a direct-to-primary URL for migrations (DATABASE_URL and DATABASE_MIGRATION_URL in "
+        "migration containers); empty uses database.url.",
+        {"oneOf": [{"type": "object", "maxProperties": 0}, _secret_ref()]},
+    ),
+    value(
+        "database.replicas",
+        "Read replicas, `name: {secretName, key, weight}`: web and worker pods get "
+        "DATABASE_REPLICA_URL_<NAME>, DATABASE_REPLICA_URLS and DATABASE_REPLICA_WEIGHTS.",
+        _string_map("^[a-z][a-z0-9_]*$", _secret_ref(weight=_integer(0))),
+    ),
+    group("migrations", "How and when `manage.py migrate` runs.", required=True),
+    value(
+        "migrations.strategy",
+        "`hook` (Helm hooks), `job` (plain Job with a content-hash name), `argocd` (PreSync/PostSync hooks) "
+        "or `none` (you migrate; pods wait).",
+        {"enum": ["hook", "job", "argocd", "none"]},
+        required=True,
+    ),
+    value(
+        "migrations.phases",
+        "Expand/contract: `migrate_phase pre` before the rollout, `migrate_phase post` after it.",
+        _BOOLEAN,
+        required=True,
+    ),
+    value(
+        "migrations.lockTimeout",
+        "PostgreSQL lock_timeout for migrations (PGOPTIONS, DJHELM_LOCK_TIMEOUT).",
+        _POSTGRES_DURATION,
+        required=True,
+    ),
+    value(
+        "migrations.statementTimeout",
+        "PostgreSQL statement_timeout for migrations (PGOPTIONS, DJHELM_STATEMENT_TIMEOUT).",
+        _POSTGRES_DURATION,
+        required=True,
+    ),
+    value(
+        "migrations.activeDeadlineSeconds",
+        "Hard limit for one migration Job; keep below `helm --timeout`.",
+        _integer(1),
+        required=True,
+    ),
+    value("migrations.backoffLimit", "Retries of a failed migration pod.", _integer(0), required=True),
+    value(
+        "migrations.waitTimeoutSeconds",
+        "How long `wait-for-migrations` init containers wait (job and none strategies).",
+        _integer(1),
+        required=True,
+    ),
+    value(
+        "migrations.databaseWaitSeconds",
+        "How long a migration Job waits for the database to accept connections.",
+        _integer(0),
+        required=True,
+    ),
+    value(
+        "processes",
+        "Extra process types: Celery workers (rolling) and beat (one pod, Recreate).",
+        _string_map("^[a-z]([-a-z0-9]*[a-z0-9])?$", _PROCESS),
+    ),
+    group("serviceAccount", "The ServiceAccount of app pods (no API token is mounted)."),
+    value("serviceAccount.annotations", "Annotations, e.g. for cloud workload identity.", _string_map()),
+    value("podSecurityContext", "Pod security context of every pod.", {"type": "object"}),
+    value("securityContext", "Container security context of every container.", {"type": "object"}),
+    group("topologySpread", "Spread pods over zones and nodes (ScheduleAnyway: never blocks scheduling)."),
+    value("topologySpread.enabled", "Add topologySpreadConstraints.", _BOOLEAN, required=True),
+    value("topologySpread.maxSkew", "Allowed imbalance between zones/nodes.", _integer(1)),
+    value("nodeSelector", "Node selector for every pod.", _string_map()),
+    value("tolerations", "Tolerations for every pod.", {"type": "array", "items": {"type": "object"}}),
+    group("tests", "`helm test` pod that requests the readiness endpoint through the Service."),
+    value("tests.enabled", "Render the test pod.", _BOOLEAN, required=True),
+)
+
+
+def value_docs() -> dict[str, str]:
+    """Path -> one-line doc, in declaration order (values.yaml comments, the README's parameters)."""
+    return {entry.path: entry.doc for entry in VALUES}
+
+
+def values_schema() -> dict[str, Any]:
+    """The chart's values.schema.json (JSON Schema draft 7, as Helm validates values)."""
+    root: dict[str, Any] = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Values of a djhelm-generated chart",
+        "type": "object",
+        "additionalProperties": False,
+        "required": [],
+        # Helm passes `global` to every chart; an umbrella chart may set it.
+        "properties": {"global": {"type": "object"}},
+    }
+    groups: dict[str, dict[str, Any]] = {"": root}
+    for entry in VALUES:
+        parent_path, _, name = entry.path.rpartition(".")
+        parent = groups[parent_path]
+        if entry.schema is None:
+            node: dict[str, Any] = {
+                "type": "object",
+                "description": entry.doc,
+                "properties": {},
+                "additionalProperties": False,
+                "required": [],
+            }
+            groups[entry.path] = node
+        else:
+            node = {"description": entry.doc, **entry.schema}
+        parent["properties"][name] = node
+        if entry.required:
+            parent["required"].append(name)
+    for node in groups.values():
+        if not node["required"]:
+            del node["required"]
+    return root
+
+
+def values_schema_text() -> str:
+    """The bytes of schemas/chart-values.schema.json (scripts/generate-values-schema.py writes them)."""
+    return json.dumps(values_schema(), indent=2) + "\n"
