@@ -48,6 +48,7 @@ app.kubernetes.io/instance: {{ .Release.Name | toJson }}
 
 {{- define "events.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
+{{- with .Values.image.digest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{- define "events.serviceAccountName" -}}

@@ -12,6 +12,14 @@ TERMINATION_MARGIN_SECONDS = 5
 DEFAULT_UID = 10001
 
 
+def default_pull_policy(tag: str, digest: str | None) -> str:
+    """Kubernetes' own default (Always for `latest`, else IfNotPresent), made explicit in values.yaml.
+
+    An image pinned by digest cannot change under its name, so pulling it again would only cost time.
+    """
+    return "Always" if tag == "latest" and not digest else "IfNotPresent"
+
+
 def _secret_ref(ref: dict[str, Any]) -> dict[str, Any]:
     return {"secretName": ref["secretName"], "key": ref["key"], "optional": bool(ref.get("optional", False))}
 
@@ -32,7 +40,8 @@ def build_values(config: Config) -> dict[str, Any]:
         "image": {
             "repository": image["repository"],
             "tag": image["tag"],
-            "pullPolicy": image["pullPolicy"],
+            "digest": image.get("digest", ""),
+            "pullPolicy": image.get("pullPolicy") or default_pull_policy(image["tag"], image.get("digest")),
             "pullSecrets": list(image.get("pullSecrets", [])),
         },
         "django": {

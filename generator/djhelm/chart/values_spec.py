@@ -103,6 +103,11 @@ VALUES: tuple[Value, ...] = (
     value(
         "image.tag", "Image tag (also the chart's appVersion).", {"type": ["string", "number"]}, required=True
     ),
+    value(
+        "image.digest",
+        "Image digest (`sha256:...`); when set, containers run `repository:tag@digest`.",
+        {"type": "string", "pattern": "^(sha256:[a-f0-9]{64})?$"},
+    ),
     value("image.pullPolicy", "Image pull policy.", {"enum": ["Always", "IfNotPresent", "Never"]}),
     value("image.pullSecrets", "Names of existing image pull Secrets.", _STRINGS),
     group("django", "Django settings.", required=True),
