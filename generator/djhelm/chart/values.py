@@ -31,6 +31,7 @@ def build_values(config: Config) -> dict[str, Any]:
     image = data["image"]
     ingress = data.get("ingress", {})
     route = data.get("httpRoute", {})
+    policy = data.get("networkPolicy", {})
     database = data["database"]
     migrations = data["migrations"]
     grace = web["preStopSeconds"] + web["gracefulTimeoutSeconds"] + TERMINATION_MARGIN_SECONDS
@@ -75,6 +76,15 @@ def build_values(config: Config) -> dict[str, Any]:
             "path": ingress.get("path", "/"),
             "tlsSecretName": ingress.get("tlsSecretName", ""),
             "annotations": dict(sorted(ingress.get("annotations", {}).items())),
+        },
+        "networkPolicy": {
+            "enabled": policy.get("enabled", False),
+            "ingressNamespaces": list(policy.get("ingressNamespaces", [])),
+            "restrictEgress": policy.get("restrictEgress", False),
+            "egressTo": {
+                name: {"cidr": rule["cidr"], "ports": list(rule.get("ports", []))}
+                for name, rule in sorted(policy.get("egressTo", {}).items())
+            },
         },
         "httpRoute": {
             "enabled": route.get("enabled", False),

@@ -201,6 +201,32 @@ VALUES: tuple[Value, ...] = (
     value("ingress.path", "Path prefix routed to the web Service.", _URL_PATH),
     value("ingress.tlsSecretName", "Existing TLS Secret; empty serves plain HTTP.", _STRING),
     value("ingress.annotations", "Annotations for the ingress controller.", _string_map()),
+    group("networkPolicy", "Optional NetworkPolicy (networking.k8s.io/v1) over every pod of the release."),
+    value("networkPolicy.enabled", "Create the NetworkPolicy.", _BOOLEAN, required=True),
+    value(
+        "networkPolicy.ingressNamespaces",
+        "Namespaces (kubernetes.io/metadata.name) whose pods may reach the web port; the release's own pods "
+        "always reach each other.",
+        _STRINGS,
+    ),
+    value(
+        "networkPolicy.restrictEgress",
+        "Limit outgoing traffic to DNS (kube-dns in kube-system), the release's pods and egressTo.",
+        _BOOLEAN,
+    ),
+    value(
+        "networkPolicy.egressTo",
+        "Allowed destinations when egress is restricted, by name: `{cidr, ports}` (TCP; no ports = all).",
+        _string_map(
+            "^[a-z][a-z0-9-]*$",
+            {
+                "type": "object",
+                "properties": {"cidr": _NON_EMPTY, "ports": {"type": "array", "items": _PORT}},
+                "additionalProperties": False,
+                "required": ["cidr", "ports"],
+            },
+        ),
+    ),
     group("httpRoute", "Optional Gateway API HTTPRoute (gateway.networking.k8s.io/v1)."),
     value("httpRoute.enabled", "Create the HTTPRoute.", _BOOLEAN, required=True),
     value("httpRoute.gatewayName", "Parent Gateway name.", _STRING),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -120,6 +121,35 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
                 "httpRoute is enabled but has no hostnames",
                 "add `hostnames: [www.example.com]`",
             )
+    policy = data.get("networkPolicy", {})
+    if policy.get("enabled"):
+        routed = [name for name in ("ingress", "httpRoute") if data.get(name, {}).get("enabled")]
+        if routed and not policy.get("ingressNamespaces"):
+            # the policy admits only the release's own pods: the controller's proxies would be cut off
+            add(
+                ("networkPolicy",),
+                f"{' and '.join(routed)} enabled, but no namespace may reach the web pods",
+                "add `ingressNamespaces: [<namespace of your ingress controller or Gateway>]`",
+            )
+        if policy.get("egressTo") and not policy.get("restrictEgress"):
+            add(
+                ("networkPolicy", "egressTo"),
+                "egressTo has no effect while restrictEgress is off (all egress is allowed)",
+                "set `restrictEgress: true`, or remove egressTo",
+            )
+        if policy.get("restrictEgress") and not policy.get("egressTo"):
+            add(
+                ("networkPolicy", "restrictEgress"),
+                "restricted egress with no egressTo: the pods could not reach the database",
+                "name the database (and broker) in egressTo: `database: {cidr: 10.0.12.0/24, ports: [5432]}`",
+            )
+    for name, rule in sorted(policy.get("egressTo", {}).items()):
+        try:
+            ipaddress.ip_network(rule["cidr"], strict=True)
+        except ValueError as error:
+            where = ("networkPolicy", "egressTo", name, "cidr")
+            add(where, f"not a CIDR block: {error}", "e.g. 10.0.12.0/24")
+
     for name, process in sorted(data.get("processes", {}).items()):
         if process["kind"] == "celery-beat" and process.get("replicas", 1) != 1:
             add(
