@@ -5,6 +5,7 @@ runs."""
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,18 +50,26 @@ def test_timeouts_apply_inside_atomic_and_non_atomic_run_python(
     }
 
 
-def test_sigkill_during_slow_run_python_then_rerun_converges(
-    release: Callable[[int], Release], tmp_path: Path
-) -> None:
+def _post_inside_slow_run_python(
+    release: Callable[[int], Release], tmp_path: Path, seconds: int
+) -> tuple[Release, subprocess.Popen[str]]:
+    """v1 installed, v4's pre applied; v4's post started and held inside its slow RunPython migration."""
     v1, v4 = release(1), release(4)
     _install_v1(v1)
     v4.manage("migrate_phase", "pre", check=True)
     marker = tmp_path / "slow.started"
-    run = v4.spawn("migrate_phase", "post", SHOP_SLOW_SECONDS="60", SHOP_SLOW_MARKER=str(marker))
+    run = v4.spawn("migrate_phase", "post", SHOP_SLOW_SECONDS=str(seconds), SHOP_SLOW_MARKER=str(marker))
     deadline = time.monotonic() + 30
     while not marker.exists():
         assert run.poll() is None and time.monotonic() < deadline, run.communicate()
         time.sleep(0.05)
+    return v4, run
+
+
+def test_sigkill_during_slow_run_python_then_rerun_converges(
+    release: Callable[[int], Release], tmp_path: Path
+) -> None:
+    v4, run = _post_inside_slow_run_python(release, tmp_path, seconds=60)
     run.kill()
     run.communicate()
     assert "0007_probe_atomic" not in applied(v4.database_url)
@@ -145,15 +154,7 @@ def test_a_lost_connection_says_what_happened_and_that_a_rerun_is_safe(
 ) -> None:
     """The session is ended from outside mid-migration, as a server restart or failover does; the run used
     to end with the bare error, naming neither the cause nor the cure."""
-    v1, v4 = release(1), release(4)
-    _install_v1(v1)
-    v4.manage("migrate_phase", "pre", check=True)
-    marker = tmp_path / "slow.started"
-    run = v4.spawn("migrate_phase", "post", SHOP_SLOW_SECONDS="3", SHOP_SLOW_MARKER=str(marker))
-    deadline = time.monotonic() + 30
-    while not marker.exists():
-        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
-        time.sleep(0.05)
+    v4, run = _post_inside_slow_run_python(release, tmp_path, seconds=3)
     ended = query(
         v4.database_url,
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
