@@ -373,3 +373,45 @@ def test_two_squashes_replacing_the_same_migration_are_named_not_guessed(tmp_pat
         ), result.stderr
     (tmp_path / "shop" / "migrations" / "0001_squashed_0002_b.py").unlink()
     assert run_check(tmp_path).returncode == 0
+
+
+def _commit(root: Path, message: str) -> None:
+    for args in (["add", "."], ["commit", "-qm", message]):
+        subprocess.run(
+            ["git", "-C", str(root), "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+            check=True,
+            capture_output=True,
+        )
+
+
+def test_in_a_release_an_expand_behind_a_contract_is_blocked_unless_it_emits_no_sql(tmp_path: Path) -> None:
+    """--since knows the release: its expand migration cannot run before the rollout if it needs the
+    release's own contract migration. One that emits no SQL just follows it into the post phase."""
+    write_project(tmp_path, {"shop": {"0001_initial": SHOP["0001_initial"]}})
+    subprocess.run(["git", "-C", str(tmp_path), "init", "-q"], check=True)
+    _commit(tmp_path, "deployed")
+    folder = tmp_path / "shop" / "migrations"
+    folder.joinpath("0002_remove_product_sku.py").write_text(SHOP["0002_remove_product_sku"])
+    labels = migration(
+        "migrations.AlterModelOptions('product', options={'verbose_name': 'Item'})",
+        deps=[("shop", "0002_remove_product_sku")],
+    )
+    folder.joinpath("0003_labels.py").write_text(labels)
+    column = migration(
+        "migrations.AddField('product', 'note', models.TextField(null=True))", deps=[("shop", "0003_labels")]
+    )
+    folder.joinpath("0004_note.py").write_text(column)
+    release = run_check(tmp_path, "--since", "HEAD")
+    assert release.returncode == 1, release.stderr
+    assert release.phases == {
+        "shop.0002_remove_product_sku": "post",
+        "shop.0003_labels": "post",
+        "shop.0004_note": "blocked",
+    }
+    assert release.rules("shop", "0003_labels") == ["follows-post"]
+    assert release.rules("shop", "0004_note") == ["depends-on-post"]
+    history = run_check(tmp_path)  # the same files judged as one long history
+    assert history.returncode == 0, history.stderr
+    assert history.phases["shop.0004_note"] == "pre" and history.phases["shop.0003_labels"] == "pre"
+    assert "1 expand migration(s) come after contract ones" in history.stderr
+    assert "shop.0004_note after shop.0002_remove_product_sku" in history.stderr

@@ -54,7 +54,8 @@ def check(
 
         try:
             with project_code_output():
-                verdicts = check_project(project_dir, settings, apps or (), since)
+                result = check_project(project_dir, settings, apps or (), since)
+            verdicts = result.verdicts
             output = render(fmt, verdicts, _path_base(fmt, project_dir))
         except DjhelmError:
             raise
@@ -69,6 +70,16 @@ def check(
         typer.echo(
             f"warning: no migrations found under {project_dir.resolve()} to judge "
             "(apps outside PROJECT_DIR are only judged when named with --app)",
+            err=True,
+        )
+    if result.unordered_history:
+        count = len(result.unordered_history)
+        first, culprit = result.unordered_history[0]
+        typer.echo(
+            f"note: without --since the whole history is judged as one release, so the order of expand and "
+            f"contract migrations is not checked: {count} expand migration(s) come after contract ones "
+            f"(first: {first[0]}.{first[1]} after {culprit[0]}.{culprit[1]}). In CI, pass --since <the "
+            "deployed release's git ref> to judge the new migrations as the release they are.",
             err=True,
         )
     if any(v.phase == "blocked" for v in verdicts):

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from djhelm.errors import ProjectError
-from djhelm.safety.classify import classify_loader, migration_path
+from djhelm.safety.classify import classify_loader, expand_after_contract, migration_path
 from djhelm.safety.model import MigrationVerdict
 from djhelm.safety.project import load_project
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    verdicts: list[MigrationVerdict]
+    # Without --since the whole history is judged as one release, so an expand migration behind a contract
+    # one (any project that dropped a column and later added one) is not an error: it is counted here.
+    unordered_history: list[tuple[tuple[str, str], tuple[str, str]]] = field(default_factory=list)
 
 
 def check_project(
@@ -16,7 +25,7 @@ def check_project(
     settings: str | None = None,
     apps: Sequence[str] = (),
     since: str | None = None,
-) -> list[MigrationVerdict]:
+) -> CheckResult:
     project = load_project(project_dir, settings)
     loader = project.loader
     migrated = set(loader.migrated_apps)
@@ -43,6 +52,22 @@ def check_project(
             if path is not None and Path(path).resolve() in added:
                 only.add(key)
     # Files added since the ref are not deployed yet: tables they create do not exist in production.
-    return classify_loader(
-        loader, labels, only, project_dir=project.project_dir, only_is_pending=since is not None
+    # Only then are the release's bounds known, and with them the order its migrations must keep.
+    release_known = since is not None
+    verdicts = classify_loader(
+        loader,
+        labels,
+        only,
+        project_dir=project.project_dir,
+        only_is_pending=release_known,
+        dependencies=release_known,
     )
+    if release_known:
+        return CheckResult(verdicts)
+    judged = {verdict.key: verdict for verdict in verdicts}
+    unordered = [
+        (key, culprit)
+        for key, culprit in expand_after_contract(loader.graph, list(judged), judged)
+        if judged[key].emits_sql
+    ]
+    return CheckResult(verdicts, unordered)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import sys
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from django.db import migrations
 from django.db.migrations.state import ModelState, ProjectState
 
 from djhelm.errors import ProjectError
-from djhelm.safety.combine import combine, depends_on_post, operation_effect
+from djhelm.safety.combine import combine, depends_on_post, follows_post, operation_effect
 from djhelm.safety.context import ModelKey, OperationContext
 from djhelm.safety.model import Effect, Finding, MigrationVerdict
 from djhelm.safety.overrides import read_overrides
@@ -195,11 +195,12 @@ def judge_migration(
     )
 
 
-def _dependency_check(
-    graph: MigrationGraph, order: Iterable[Key], verdicts: dict[Key, MigrationVerdict]
-) -> None:
-    """A pre migration that needs a post migration of the judged set cannot run before the rollout."""
+def expand_after_contract(
+    graph: MigrationGraph, order: Iterable[Key], verdicts: Mapping[Key, MigrationVerdict]
+) -> list[tuple[Key, Key]]:
+    """(pre migration, the judged post migration it depends on, directly or through others), in order."""
     waits_for_post: dict[Key, Key | None] = {}
+    found: list[tuple[Key, Key]] = []
     for key in order:
         culprit: Key | None = None
         for parent in sorted(p.key for p in graph.node_map[key].parents):
@@ -213,7 +214,20 @@ def _dependency_check(
                 break
         waits_for_post[key] = culprit
         if culprit is not None and verdicts[key].phase == "pre":
+            found.append((key, culprit))
+    return found
+
+
+def _dependency_check(
+    graph: MigrationGraph, order: Iterable[Key], verdicts: dict[Key, MigrationVerdict]
+) -> None:
+    """Within one release: a pre migration that needs one of its post migrations cannot run before the
+    rollout. One that emits no SQL simply follows it into the post phase; one that does is blocked."""
+    for key, culprit in expand_after_contract(graph, order, verdicts):
+        if verdicts[key].emits_sql:
             verdicts[key] = depends_on_post(verdicts[key], culprit, read_overrides(graph.nodes[key]))
+        else:
+            verdicts[key] = follows_post(verdicts[key], culprit)
 
 
 def classify_loader(

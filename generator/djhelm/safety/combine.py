@@ -136,6 +136,19 @@ def depends_on_post(
     return dataclasses.replace(verdict, phase=phase, findings=(*verdict.findings, finding))
 
 
+def follows_post(verdict: MigrationVerdict, culprit: tuple[str, str]) -> MigrationVerdict:
+    """A migration that emits no SQL fits either phase: it runs after the rollout with what it needs."""
+    finding = _framework(
+        "follows-post",
+        f"emits no SQL and depends on {culprit[0]}.{culprit[1]}, which runs after the rollout: it runs "
+        "then too",
+        "",
+        "post",
+        severity="info",
+    )
+    return dataclasses.replace(verdict, phase="post", findings=(*verdict.findings, finding))
+
+
 def _ops(indexes: Sequence[int]) -> str:
     word = "operation" if len(indexes) == 1 else "operations"
     return f"{word} {', '.join(str(i) for i in indexes)}"

@@ -46,3 +46,8 @@ class MigrationVerdict:
     @property
     def key(self) -> tuple[str, str]:
         return (self.app, self.name)
+
+    @property
+    def emits_sql(self) -> bool:
+        """False when every operation emits no SQL (an empty migration too): it fits either phase."""
+        return any(effect != "any" for effect in self.operations)

@@ -37,7 +37,8 @@ _RULES: list[RuleSpec] = []
 # Ids emitted by the framework itself (not by a rule module).
 FRAMEWORK_IDS: dict[str, str] = {
     "mixed-phases": "One migration mixes operations needed before the rollout with ones allowed only after.",
-    "depends-on-post": "A pre-deploy migration depends on a post-deploy migration.",
+    "depends-on-post": "A pre-deploy migration depends on a post-deploy migration of the same release.",
+    "follows-post": "A migration that emits no SQL follows the post-deploy migration it depends on.",
     "ack-without-reason": "A djhelm_ack entry has no reason.",
     "ack-unused": "A djhelm_ack entry names a rule that did not fire.",
     "invalid-override": "djhelm_phase / djhelm_ack / safe has a value djhelm does not understand.",
