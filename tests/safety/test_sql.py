@@ -44,6 +44,11 @@ CASES = [
     ("ALTER TABLE t RENAME COLUMN a TO b", True, "blocked", {"sql-rename"}),
     ("ALTER TABLE t RENAME TO u", True, "blocked", {"sql-rename"}),
     ("ALTER INDEX i RENAME TO j", True, "pre", set()),
+    # ALTER TABLE renames any relation: a sequence or an index by its PostgreSQL/Django name is no table
+    ("ALTER TABLE shop_item_id_seq RENAME TO shop_product_id_seq", True, "pre", set()),
+    ("ALTER TABLE IF EXISTS shop_item_pkey RENAME TO shop_product_pkey", True, "pre", set()),
+    ("ALTER TABLE shop_item_name_4bd2f1_like RENAME TO x_like", True, "pre", set()),
+    ("ALTER TABLE api_key RENAME TO api_token", True, "blocked", {"sql-rename"}),
     ("ALTER TABLE t ALTER COLUMN n TYPE bigint", True, "blocked", {"sql-alter-column-type"}),
     ("ALTER TABLE t ALTER COLUMN n SET NOT NULL", True, "blocked", {"sql-set-not-null"}),
     ("ALTER TABLE t ALTER COLUMN n DROP NOT NULL", True, "pre", set()),

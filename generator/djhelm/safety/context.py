@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db import migrations
+
 from djhelm.safety.model import Finding, Phase, Severity
 
 if TYPE_CHECKING:
@@ -49,6 +51,20 @@ class OperationContext:
     @property
     def atomic(self) -> bool:
         return bool(getattr(self.migration, "atomic", True))
+
+    @property
+    def model_deleted_later_in_migration(self) -> bool:
+        """A later operation of this migration drops the model's table (makemigrations removes a model's
+        foreign keys first, then deletes it): what this operation drops goes with the table."""
+        if self.model_key is None:
+            return False
+        current = self.model_key[1]
+        for later in self.migration.operations[self.index + 1 :]:
+            if isinstance(later, migrations.RenameModel) and later.old_name_lower == current:
+                current = later.new_name_lower
+            elif isinstance(later, migrations.DeleteModel) and later.name_lower == current:
+                return True
+        return False
 
     @property
     def model_is_new(self) -> bool:

@@ -356,11 +356,22 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, list | tuple) else (value,)
 
 
+_NOT_A_TABLE_SUFFIXES = ("_seq", "_pkey", "_idx", "_like", "_uniq")
+
+
 def _rename(node: Any, context: _Context) -> _Verdict:
     from pglast.enums import ObjectType
 
     if node.renameType in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TABCONSTRAINT,
                            ObjectType.OBJECT_TRIGGER, ObjectType.OBJECT_SEQUENCE):
+        return "pre", []
+    if (
+        node.renameType == ObjectType.OBJECT_TABLE
+        and node.relation is not None
+        and node.relation.relname.endswith(_NOT_A_TABLE_SUFFIXES)
+    ):
+        # PostgreSQL lets ALTER TABLE rename any relation; these are the names PostgreSQL and Django give
+        # sequences and indexes (shop_item_id_seq, ..._pkey, ..._like), which no query names.
         return "pre", []
     if node.relation is not None and _is_new(node.relation, context):
         return "pre", []

@@ -22,10 +22,18 @@ if TYPE_CHECKING:
 _STATE_ONLY = (migrations.AlterModelOptions, migrations.AlterModelManagers)
 
 
+# Operations on a model that Django skips when its model has no table of its own: the schema editor runs
+# only when `allow_migrate_model` passes, i.e. `_meta.can_migrate()`: managed, not a proxy, not swapped.
+_DATABASE_FREE_OPERATIONS = (migrations.RunSQL, migrations.RunPython, migrations.SeparateDatabaseAndState)
+
+
 def emits_sql(ctx: OperationContext) -> bool:
     op = ctx.operation
     before, after = ctx.model_before, ctx.model_after
     if isinstance(op, _STATE_ONLY):
+        return False
+    model = after if after is not None else before
+    if model is not None and not isinstance(op, _DATABASE_FREE_OPERATIONS) and not has_table(model):
         return False
     if isinstance(op, migrations.AlterField) and before is not None and after is not None:
         old = before.fields.get(op.name)
@@ -63,6 +71,22 @@ def emits_sql(ctx: OperationContext) -> bool:
         return op.sql not in ("", [], (), None) and op.sql is not migrations.RunSQL.noop
     if isinstance(op, migrations.RunPython):
         return op.code is not migrations.RunPython.noop
+    return True
+
+
+def has_table(model: ModelState) -> bool:
+    """False for models Django never creates a table for: unmanaged, proxy, or swapped out by a setting
+    (auth.User when AUTH_USER_MODEL names another model)."""
+    options = model.options
+    if options.get("managed", True) is False or options.get("proxy"):
+        return False
+    setting = options.get("swappable")
+    if setting:
+        from django.conf import settings
+
+        target = getattr(settings, setting, None) if settings.configured else None
+        if isinstance(target, str) and target.lower() != f"{model.app_label}.{model.name_lower}":
+            return False
     return True
 
 

@@ -81,3 +81,26 @@ def test_renames_break_old_code(scenario_db: Build, scenario: str) -> None:
     run(url, ddl)
     with pytest.raises((errors.UndefinedTable, errors.UndefinedColumn)):
         run(url, [OLD_SELECT])
+
+
+@pytest.mark.parametrize(
+    "rename",
+    [
+        "ALTER TABLE proof_item_id_seq RENAME TO proof_thing_id_seq",
+        "ALTER SEQUENCE proof_item_id_seq RENAME TO proof_thing_id_seq",
+        "ALTER TABLE proof_item_pkey RENAME TO proof_thing_pkey",
+    ],
+)
+def test_renaming_a_sequence_or_index_leaves_old_code_working(scenario_db: Build, rename: str) -> None:
+    """What `djhelm migrations check` judges `pre` for RunSQL (tests/safety/test_sql.py): PostgreSQL refers
+    to the id sequence by OID from the column default, and no query of the ORM names an index."""
+    from djhelm.safety.sql import judge_sql
+
+    url, _ = scenario_db("add_field_null")  # the base schema: proof_item with its identity sequence
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = conn.execute("SELECT pg_get_serial_sequence('proof_item', 'id')").fetchone()
+    assert found == ("public.proof_item_id_seq",)
+    run(url, [rename, OLD_INSERT, OLD_SELECT])
+    assert judge_sql(rename).statements[0].phase == "pre"

@@ -30,6 +30,15 @@ def check_remove_field(ctx: OperationContext) -> Iterator[Finding]:
         return
     table = ctx.table_name("before") or "<table>"
     name = f"{op.model_name}.{op.name}"
+    if ctx.model_deleted_later_in_migration:
+        # No INSERT can miss the column: the whole table goes, after the rollout, with the DeleteModel.
+        yield ctx.finding(
+            "remove-field",
+            "info",
+            f"{name}: part of dropping {table} later in this migration; runs after the rollout.",
+            effect="post",
+        )
+        return
     if field.many_to_many:
         yield ctx.finding(
             "remove-field",
