@@ -38,6 +38,18 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+def sqlmigrate_statements(project: Path, apps: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """app -> the statements `sqlmigrate app 0002_change` prints once each app's 0001 is applied."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["DJANGO_SETTINGS_MODULE"] = "proj.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, *sorted(apps)],
+        cwd=project, env=env, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
 @pytest.mark.postgres
 def test_sql_free_operations_match_sqlmigrate(tmp_path: Path, postgres_db: str) -> None:
     apps = {
@@ -57,14 +69,7 @@ def test_sql_free_operations_match_sqlmigrate(tmp_path: Path, postgres_db: str) 
     checked = run_check(tmp_path)
     assert checked.returncode in (0, 1), checked.stderr
 
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["DJANGO_SETTINGS_MODULE"] = "proj.settings"
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *sorted(apps)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    sql = json.loads(done.stdout)
+    sql = sqlmigrate_statements(tmp_path, apps)
     disagreements = []
     for app in sorted(apps):
         sql_free = all(effect == "any" for effect in checked.verdict(app, "0002_change")["operations"])

@@ -4,16 +4,12 @@ report a dropped table or a blocked column change. Checked against `sqlmigrate` 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.safety.support import create_model, migration, run_check, write_project
-from tests.safety.test_no_sql_agrees_with_django import SCRIPT
+from tests.safety.test_no_sql_agrees_with_django import sqlmigrate_statements
 
 OPTIONS = {
     "unmanaged": "{'managed': False, 'db_table': 'legacy_item'}",
@@ -67,14 +63,7 @@ def test_operations_on_models_without_a_table_emit_no_sql_and_get_no_finding(
     )
     checked = run_check(tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["DJANGO_SETTINGS_MODULE"] = "proj.settings"
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *sorted(apps)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    sql = json.loads(done.stdout)
+    sql = sqlmigrate_statements(tmp_path, apps)
     for app in sorted(apps):
         verdict = checked.verdict(app, "0002_change")
         assert sql[app] == [], (app, sql[app])  # Django's own answer
