@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from django.db.migrations.state import ModelState, ProjectState
@@ -274,6 +274,75 @@ def type_change_is_metadata_only(old: str | None, new: str | None) -> bool:
     return False
 
 
-def describe(field: Any) -> str:
-    cls = type(field)
-    return cls.__name__
+def _referenced_table(field: Field, state: ProjectState | None) -> str | None:
+    target = getattr(field.remote_field, "model", None)
+    if state is None or not isinstance(target, str) or "." not in target:
+        return None
+    app_label, model_name = target.split(".", 1)
+    model = state.models.get((app_label, model_name.lower()))
+    if model is None:
+        return None
+    from djhelm.safety.context import table_name
+
+    return table_name(model)
+
+
+def should_be_altered(
+    old_name: str,
+    old: Field,
+    new_name: str,
+    new: Field,
+    state: ProjectState | None,
+    *,
+    ignore: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether Django's schema editor touches the column at all, decided as Django decides it
+    (``BaseDatabaseSchemaEditor._field_should_be_altered``): every deconstructed argument counts except
+    the ones Django declares schema-free (``Field.non_db_attrs``) and a ``to`` that keeps the referenced
+    table. That includes the field's class path and its Python ``default``, which never reach a column
+    but do make Django drop and re-add a foreign key (see :func:`foreign_key_rebuilt`)."""
+    if not is_concrete_column(old) and not is_concrete_column(new):
+        return False
+    _, old_path, old_args, old_kwargs = old.deconstruct()
+    _, new_path, new_args, new_kwargs = new.deconstruct()
+    for kwargs, field in ((old_kwargs, old), (new_kwargs, new)):
+        for attr in ignore | frozenset(getattr(field, "non_db_attrs", ())):
+            kwargs.pop(attr, None)
+    if not new.many_to_many and old.remote_field is not None and new.remote_field is not None:
+        old_table = _referenced_table(old, state)
+        if old_table is not None and old_table == _referenced_table(new, state):
+            old_kwargs.pop("to", None)
+            new_kwargs.pop("to", None)
+    if column_name(old_name, old) != column_name(new_name, new):
+        return True
+    return (old_path, old_args, old_kwargs) != (new_path, new_args, new_kwargs)
+
+
+def foreign_key_rebuilt(name: str, old: Field, new: Field, state: ProjectState | None) -> bool:
+    """True when an AlterField makes Django drop the column's FOREIGN KEY constraint and add it again
+    (``_alter_field``: dropped when the field should be altered ignoring ``db_comment``, re-added when
+    the new field keeps a constraint); the new constraint is validated against every row."""
+    if old.many_to_many or new.many_to_many:
+        return False
+    had = old.remote_field is not None and bool(getattr(old, "db_constraint", False))
+    has = new.remote_field is not None and bool(getattr(new, "db_constraint", False))
+    return had and has and should_be_altered(name, old, name, new, state, ignore=frozenset({"db_comment"}))
+
+
+_TEXT_KINDS = ("varchar", "text", "citext")
+
+
+def _indexed(spec: ColumnSpec) -> bool:
+    # Django's field.unique is true for a primary key too, and a unique column gets a _like index
+    return spec.db_index or spec.unique or spec.primary_key
+
+
+def like_index_rebuilt(was: ColumnSpec, now: ColumnSpec) -> bool:
+    """True when Django drops the column's ``_like`` pattern-ops index and builds it again with a plain
+    CREATE INDEX: an indexed varchar/text/citext column changes to another of these kinds
+    (postgresql ``DatabaseSchemaEditor._is_changing_type_of_indexed_text_column`` and ``_alter_field``)."""
+    if was.type is None or now.type is None or not _indexed(was) or not _indexed(now) or "[" in now.type:
+        return False
+    old_kind = next((kind for kind in _TEXT_KINDS if was.type.startswith(kind)), None)
+    new_kind = next((kind for kind in ("varchar", "text") if now.type.startswith(kind)), None)
+    return old_kind is not None and new_kind is not None and not now.type.startswith(old_kind)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import migrations
 
 from djhelm.safety.context import table_name
-from djhelm.safety.fields import column_spec
+from djhelm.safety.fields import column_spec, foreign_key_rebuilt
 
 if TYPE_CHECKING:
     from django.db.migrations.state import ModelState, ProjectState
@@ -44,7 +44,9 @@ def emits_sql(ctx: OperationContext) -> bool:
             return _m2m_table(before, op.name, old) != _m2m_table(after, op.name, new) or (
                 old.remote_field.model != new.remote_field.model
             )
-        return column_spec(op.name, old, ctx.state) != column_spec(op.name, new, ctx.state)
+        return column_spec(op.name, old, ctx.state) != column_spec(op.name, new, ctx.state) or (
+            foreign_key_rebuilt(op.name, old, new, ctx.state)
+        )
     if isinstance(op, migrations.RenameField) and before is not None:
         old = before.fields.get(op.old_name)
         if old is not None and old.many_to_many:

@@ -56,6 +56,11 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
     code_indexed = [*base, migrations.AddIndex("item", models.Index(fields=["code"], name="item_code_idx"))]
     owned = [*base, migrations.AddField("item", "owner", models.ForeignKey(
         "proof.owner", null=True, on_delete=models.CASCADE))]
+    code_db_indexed = [*base, migrations.AlterField("item", "code", models.CharField(
+        max_length=20, null=True, db_index=True))]
+
+    class OwnerKey(models.ForeignKey):  # type: ignore[type-arg]
+        """A subclass that changes nothing but the field's class path."""
     return {
         "add_index": (base, migrations.AddIndex("item", index)),
         "add_index_concurrently": (base, AddIndexConcurrently("item", index)),
@@ -105,6 +110,12 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
                                migrations.RenameModel("Owner", "Boss")]),
         "alter_fk_drop_index": (owned, migrations.AlterField("item", "owner", models.ForeignKey(
             "proof.owner", null=True, db_index=False, on_delete=models.CASCADE))),
+        "alter_fk_default": (owned, migrations.AlterField("item", "owner", models.ForeignKey(
+            "proof.owner", null=True, default=1, on_delete=models.CASCADE))),
+        "alter_fk_subclass": (owned, migrations.AlterField("item", "owner", OwnerKey(
+            "proof.owner", null=True, on_delete=models.CASCADE))),
+        "indexed_varchar_to_text": (code_db_indexed, migrations.AlterField(
+            "item", "code", models.TextField(null=True, db_index=True))),
     }
 
 
@@ -126,7 +137,8 @@ def _collect(app: str, state: Any, operation: Any) -> tuple[list[str], Any]:
 # Scenarios whose DDL depends on what the schema editor finds in the database (constraint names it
 # drops): their setup is applied for real, in a transaction rolled back once the SQL is collected.
 _INTROSPECTED = frozenset({
-    "alter_fk_drop_index", "rename_then_pin", "pin_then_rename", "pin_then_rename_m2m",
+    "alter_fk_drop_index", "alter_fk_default", "alter_fk_subclass",
+    "rename_then_pin", "pin_then_rename", "pin_then_rename_m2m",
 })
 
 

@@ -113,6 +113,20 @@ def test_django_alter_field_of_a_foreign_key_adds_it_again_and_blocks_writes(sce
         assert attempt(url, OWNER_WRITE) is True
 
 
+@pytest.mark.parametrize("scenario", ["alter_fk_default", "alter_fk_subclass"])
+def test_django_re_adds_a_foreign_key_when_only_its_default_or_class_changes(
+        scenario_db: Build, scenario: str) -> None:
+    url, ddl = scenario_db(scenario)
+    # no column changes at all, yet the constraint is dropped and added again, validated
+    assert [s for s in ddl if "ALTER COLUMN" in s] == []
+    assert any("DROP CONSTRAINT" in s for s in ddl)
+    assert "FOREIGN KEY" in ddl[-1] and "NOT VALID" not in ddl[-1]
+    with holding(url, ddl) as session:
+        assert "ShareRowExclusiveLock" in lock_modes(session, "proof_owner")
+        assert attempt(url, OWNER_WRITE) is False
+        assert attempt(url, WRITE) is False
+
+
 def test_rename_model_then_pin_re_adds_the_foreign_keys_pointing_at_it(
     scenario_db: Build, django_ddl: dict[str, dict[str, list[str]]]
 ) -> None:

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from djhelm.safety.rules._shared import django_index_name
 from djhelm.safety.sql import judge_run_sql, judge_sql
 from tests.safety.postgres_proofs.locks import attempt, holding, in_progress, lock_modes
 
@@ -99,3 +100,21 @@ def test_remove_index_concurrently_in_progress_lets_reads_and_writes_through(sce
     with in_progress(url, ddl[0], old_request=READ):
         assert attempt(url, READ) is True
         assert attempt(url, WRITE) is True
+
+
+def test_varchar_to_text_rebuilds_the_like_index_under_the_alters_exclusive_lock(scenario_db: Build) -> None:
+    url, ddl = scenario_db("indexed_varchar_to_text")
+    # Django: DROP INDEX <..._like>, ALTER COLUMN TYPE text (no rewrite), CREATE INDEX <..._like>
+    drop, alter, create = ddl
+    # the fix drops exactly this index: the checker names it as Django does
+    assert drop.startswith("DROP INDEX") and f'"{django_index_name("proof_item", "code", "_like")}"' in drop
+    assert "TYPE text" in alter
+    assert create.startswith("CREATE INDEX") and "CONCURRENTLY" not in create and "text_pattern_ops" in create
+    with holding(url, [drop, alter]) as session:
+        # the build that follows runs while this lock is held: nothing reads or writes the table meanwhile
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, READ) is False
+        assert attempt(url, WRITE) is False
+    with holding(url, ddl) as session:
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, READ) is False

@@ -27,6 +27,8 @@ BASE = [
     "('flag', models.BooleanField(db_default=False))",
     "('rank', models.IntegerField(db_index=True))",
     "('ref', models.CharField(max_length=10, null=True, unique=True))",
+    "('tag', models.CharField(max_length=20, db_index=True))",
+    "('word', models.TextField(unique=True, null=True))",
 ]
 
 
@@ -71,6 +73,12 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
                       ["alter-field-column"]),
     "add_db_default": (alter("body", "models.TextField(db_default='')"), "pre", []),
     "drop_db_default": (alter("flag", "models.BooleanField()"), "post", ["alter-field-drop-db-default"]),
+    # no rewrite, but Django drops the varchar_pattern_ops index and builds a text_pattern_ops one
+    "indexed_to_text": (alter("tag", "models.TextField(db_index=True)"), "pre", ["alter-field-like-index"]),
+    "unique_to_varchar": (alter("word", "models.CharField(max_length=30, unique=True, null=True)"),
+                          "blocked", ["alter-field-type"]),
+    "indexed_longer": (alter("tag", "models.CharField(max_length=40, db_index=True)"), "pre", []),
+    "indexed_to_text_unindexed": (alter("tag", "models.TextField()"), "post", ["alter-field-drop-index"]),
 }
 
 
@@ -114,18 +122,38 @@ FK_CASES: dict[str, tuple[str, str, list[str]]] = {
                            "to='fk_on_delete.box')"), "pre", []),
     "fk_comment": (alter("owner", "models.ForeignKey(db_comment='who', "
                          "on_delete=django.db.models.deletion.CASCADE, to='fk_comment.box')"), "pre", []),
+    "fk_related_name": (alter("owner", "models.ForeignKey(related_name='things', "
+                              "on_delete=django.db.models.deletion.CASCADE, to='fk_related_name.box')"),
+                        "pre", []),
+    # no column changes, yet Django drops and re-adds the constraint: the deconstructed field differs
+    "fk_default": (alter("owner", "models.ForeignKey(default=1, "
+                         "on_delete=django.db.models.deletion.CASCADE, to='fk_default.box')"),
+                   "pre", ["alter-field-foreign-key-revalidated"]),
+    "fk_subclass": (alter("owner", "OwnerKey(on_delete=django.db.models.deletion.CASCADE, "
+                          "to='fk_subclass.box')"), "pre", ["alter-field-foreign-key-revalidated"]),
 }
+SUBCLASS = "class OwnerKey(models.ForeignKey):\n    pass\n"
 
 
-def test_foreign_key_changes_revalidate_the_constraint(tmp_path: Path) -> None:
+def foreign_key_apps() -> dict[str, dict[str, str]]:
     apps = {}
     for label, (op, _, _) in FK_CASES.items():
         owner = f"('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='{label}.box'))"
         apps[label] = {
             "0001_initial": migration(create_model("Box"), create_model("Item", owner), initial=True),
-            "0002_change": migration(op, deps=[(label, "0001_initial")]),
+            "0002_change": migration(op, deps=[(label, "0001_initial")], imports=SUBCLASS),
         }
+    return apps
+
+
+def test_foreign_key_changes_revalidate_the_constraint(tmp_path: Path) -> None:
+    apps = foreign_key_apps()
     write_project(tmp_path, apps)
     result = run_check(tmp_path)
     got = {app: (result.phases[f"{app}.0002_change"], result.rules(app, "0002_change")) for app in apps}
     assert got == {label: (phase, rules) for label, (_, phase, rules) in FK_CASES.items()}
+
+
+def test_like_index_fix_drops_the_index_django_created(result: CheckRun) -> None:
+    fix = result.verdict("indexed_to_text", "0002_change")["findings"][0]["fix"]
+    assert "DROP INDEX CONCURRENTLY IF EXISTS" in fix and "text_pattern_ops" in fix

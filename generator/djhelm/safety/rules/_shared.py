@@ -90,6 +90,24 @@ def index_name(table: str, column: str, suffix: str) -> str:
     return f"{name[: 63 - len(suffix) - 10]}_{digest}_{suffix}"
 
 
+class _PostgresNames:
+    """Enough of a schema editor for Django's own index-name function: PostgreSQL's 63-byte limit."""
+
+    class connection:
+        class ops:
+            @staticmethod
+            def max_name_length() -> int:
+                return 63
+
+
+def django_index_name(table: str, column: str, suffix: str) -> str:
+    """The name Django's schema editor gives an index it creates for a field (hash included), so a fix
+    can drop exactly that index."""
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    return str(BaseDatabaseSchemaEditor._create_index_name(_PostgresNames(), table, [column], suffix))  # type: ignore[arg-type]
+
+
 def concurrent_index_fix(ctx: OperationContext, column: str, *, unique: bool) -> str:
     """SeparateDatabaseAndState that builds the index concurrently; the state keeps Django's view."""
     op = ctx.operation

@@ -12,10 +12,17 @@ from collections.abc import Iterator
 from django.db import migrations
 
 from djhelm.safety.context import OperationContext
-from djhelm.safety.fields import ColumnSpec, column_spec, type_change_is_metadata_only, varchar_length
+from djhelm.safety.fields import (
+    ColumnSpec,
+    column_spec,
+    foreign_key_rebuilt,
+    like_index_rebuilt,
+    type_change_is_metadata_only,
+    varchar_length,
+)
 from djhelm.safety.model import Finding
 from djhelm.safety.registry import rule
-from djhelm.safety.rules._shared import concurrent_index_fix, field_source, index_name
+from djhelm.safety.rules._shared import concurrent_index_fix, django_index_name, field_source, index_name
 
 IDS = {
     "alter-field-type": "AlterField changes the column type in a way that rewrites or scans the table.",
@@ -31,6 +38,8 @@ IDS = {
     "alter-field-foreign-key": "AlterField adds or retargets a FOREIGN KEY: validated under lock.",
     "alter-field-foreign-key-revalidated": "AlterField of a ForeignKey: Django drops the FOREIGN KEY and "
                                            "adds it again, validated under lock.",
+    "alter-field-like-index": "AlterField between varchar and text on an indexed column: Django drops the "
+                              "_like index and builds it again under the ALTER's lock.",
 }
 
 
@@ -73,7 +82,8 @@ def check_alter_field(ctx: OperationContext) -> Iterator[Finding]:
     yield from _type_change(ctx, was, now, changed, table, label)
     yield from _null_change(ctx, was, now, table, label)
     yield from _index_changes(ctx, was, now, changed, table, label)
-    yield from _revalidated_foreign_key(ctx, was, now, changed, table, label)
+    yield from _revalidated_foreign_key(ctx, was, now, table, label)
+    yield from _rebuilt_like_index(ctx, was, now, table, label)
     if was.db_default is not None and now.db_default is None:
         yield ctx.finding(
             "alter-field-drop-db-default",
@@ -114,15 +124,15 @@ def check_alter_field(ctx: OperationContext) -> Iterator[Finding]:
 
 
 def _revalidated_foreign_key(
-    ctx: OperationContext, was: ColumnSpec, now: ColumnSpec, changed: set[str], table: str, label: str
+    ctx: OperationContext, was: ColumnSpec, now: ColumnSpec, table: str, label: str
 ) -> Iterator[Finding]:
-    # Django's schema editor drops and re-creates a kept FOREIGN KEY for any change of the field except
-    # db_comment (BaseDatabaseSchemaEditor._alter_field), and the new constraint is validated.
-    kept = was.fk_target is not None and was.fk_target == now.fk_target and was.db_constraint and (
-        now.db_constraint)
-    if not kept or not changed - {"db_comment"}:
-        return
+    # A retargeted or newly enforced key is alter-field-foreign-key; this is the key that stays the same
+    # and is rebuilt anyway, e.g. for a new Python default or a do-nothing subclass of ForeignKey.
     op = ctx.operation
+    kept = was.fk_target is not None and was.fk_target == now.fk_target and was.db_constraint
+    old, new = ctx.model_before.fields[op.name], ctx.model_after.fields[op.name]  # type: ignore[union-attr]
+    if not kept or not foreign_key_rebuilt(op.name, old, new, ctx.state):
+        return
     yield ctx.finding(
         "alter-field-foreign-key-revalidated",
         "warning",
@@ -135,6 +145,35 @@ def _revalidated_foreign_key(
         "    database_operations=[migrations.RunSQL(<only the column change, e.g. "
         f"'ALTER TABLE \"{table}\" ALTER COLUMN \"{now.column}\" DROP NOT NULL'>)],\n"
         ")",
+    )
+
+
+def _rebuilt_like_index(
+    ctx: OperationContext, was: ColumnSpec, now: ColumnSpec, table: str, label: str
+) -> Iterator[Finding]:
+    if not like_index_rebuilt(was, now) or not type_change_is_metadata_only(was.type, now.type):
+        return  # a type change that rewrites the table is already blocked by alter-field-type
+    op = ctx.operation
+    old_like = django_index_name(table, was.column, "_like")
+    like = django_index_name(table, now.column, "_like")
+    opclass = "text_pattern_ops" if now.type == "text" else "varchar_pattern_ops"
+    yield ctx.finding(
+        "alter-field-like-index",
+        "warning",
+        f"{label}: {was.type} -> {now.type} needs no rewrite, but Django drops the LIKE index of "
+        f"{table}.{now.column} and builds it again with a plain CREATE INDEX in the same transaction as "
+        f"the ALTER COLUMN, whose ACCESS EXCLUSIVE lock is held until the build is done: reads and writes "
+        f"of {table} wait for the whole build.",
+        "migrations.SeparateDatabaseAndState(\n"
+        f"    state_operations=[migrations.AlterField({op.model_name!r}, {op.name!r}, {field_source(op)})],\n"
+        "    database_operations=[\n"
+        f"        migrations.RunSQL('DROP INDEX CONCURRENTLY IF EXISTS \"{old_like}\"'),\n"
+        f"        migrations.RunSQL('ALTER TABLE \"{table}\" ALTER COLUMN \"{now.column}\" "
+        f"TYPE {now.type}'),\n"
+        f"        migrations.RunSQL('CREATE INDEX CONCURRENTLY \"{like}\" ON \"{table}\" "
+        f"(\"{now.column}\" {opclass})'),\n"
+        "    ],\n)\n# with atomic = False on the migration",
+        effect="pre",
     )
 
 
