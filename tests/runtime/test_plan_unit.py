@@ -110,6 +110,16 @@ def test_environment_overrides_settings_and_bad_values_name_their_source() -> No
         load_config({"THIRD_PARTY": "trust"}, {})
 
 
+def test_phases_list_files_the_project_cannot_edit() -> None:
+    config = load_config({"PHASES": {"taggit.0004_alter": "post", "auth.0011_update": "pre"}}, {})
+    assert config.phases == {("taggit", "0004_alter"): "post", ("auth", "0011_update"): "pre"}
+    assert load_config(None, {}).phases == {}
+    with pytest.raises(ConfigError, match=r"\['PHASES'\]\['taggit\.0004'\]: 'soon' is not 'pre' or 'post'"):
+        load_config({"PHASES": {"taggit.0004": "soon"}}, {})
+    with pytest.raises(ConfigError, match=r"is not 'app_label\.migration_name'"):
+        load_config({"PHASES": {"taggit": "post"}}, {})
+
+
 def test_backoff_doubles_up_to_the_cap() -> None:
     config = GuardConfig(retry_delay_ms=100, retry_max_delay_ms=350)
     assert [backoff_ms(config, n) for n in (1, 2, 3, 4)] == [100, 200, 350, 350]

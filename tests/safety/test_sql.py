@@ -231,3 +231,22 @@ def test_several_statements_in_one_list_item_share_a_transaction() -> None:
     assert "own list item" in judged.all_findings[0].fix
     single = judge_run_sql(["CREATE INDEX CONCURRENTLY IF NOT EXISTS a ON t (x)", "VACUUM t"], atomic=False)
     assert single.phase == "pre"
+
+
+NOT_VALID = "ALTER TABLE t ADD CONSTRAINT c CHECK (n > 0) NOT VALID; "
+ADD_THEN_VALIDATE = NOT_VALID + "ALTER TABLE t VALIDATE CONSTRAINT c"
+
+
+@pytest.mark.parametrize(("sqls", "atomic", "same_transaction"), [
+    # one atomic migration: the NOT VALID ADD's lock is still held when VALIDATE scans
+    (ADD_THEN_VALIDATE, True, True),
+    # a RunSQL list item holding both is one implicit transaction even in a non-atomic migration
+    ([ADD_THEN_VALIDATE], False, True),
+    # non-atomic, separate statements: each commits before the next
+    (ADD_THEN_VALIDATE, False, False),
+    # another constraint's VALIDATE is not affected
+    (NOT_VALID + "ALTER TABLE t VALIDATE CONSTRAINT d", True, False),
+])
+def test_validate_after_not_valid_in_one_transaction(sqls: Any, atomic: bool, same_transaction: bool) -> None:
+    codes = {f.code for f in judge_run_sql(sqls, atomic=atomic).all_findings}
+    assert ("sql-validate-same-transaction" in codes) == same_transaction

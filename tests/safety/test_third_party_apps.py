@@ -57,7 +57,8 @@ def test_every_migration_is_classified(result: CheckRun, label: str) -> None:
 @pytest.mark.parametrize(("app", "name", "phase", "rule"), [
     # Known shapes from migrations frozen years ago, so these do not move with new releases.
     ("contenttypes", "0002_remove_content_type_name", "blocked", "mixed-phases"),
-    ("auth", "0011_update_proxy_permissions", "blocked", "run-python-undeclared"),
+    # an installed app's RunPython cannot be annotated: trusted as pre, with a warning saying how to list it
+    ("auth", "0011_update_proxy_permissions", "pre", "run-python-third-party"),
     ("sites", "0002_alter_domain_unique", "blocked", "alter-field-unique"),
     ("taggit", "0003_taggeditem_add_unique_index", "blocked", "add-constraint-unique"),
     ("django_celery_beat", "0003_auto_20161209_0049", "blocked", "unique-together"),
@@ -70,3 +71,31 @@ def test_known_classifications(result: CheckRun, app: str, name: str, phase: str
 def test_initial_migrations_are_pre(result: CheckRun) -> None:
     for label in APPS:
         assert result.phases[f"{label}.0001_initial"] == "pre", label
+
+
+def test_no_third_party_run_python_is_blocked(result: CheckRun) -> None:
+    for item in result.json["migrations"]:
+        rules = {f["rule"] for f in item["findings"]}
+        assert "run-python-undeclared" not in rules, (item["app"], item["name"])
+
+
+def test_settings_list_the_phase_of_a_file_the_project_cannot_edit(tmp_path: Path) -> None:
+    phases = {"auth.0011_update_proxy_permissions": "post"}
+    write_project(tmp_path, {}, settings_extra=f"DJHELM_MIGRATIONS = {{'PHASES': {phases!r}}}\n")
+    listed = run_check(tmp_path, "--app", "auth")
+    assert listed.phases["auth.0011_update_proxy_permissions"] == "post"
+    verdict = listed.verdict("auth", "0011_update_proxy_permissions")
+    assert verdict["declared"] == "post"
+    assert "run-python-third-party" not in {f["rule"] for f in verdict["findings"]}
+    # a listed migration is judged even when its app is not asked for
+    assert "auth.0011_update_proxy_permissions" in run_check(tmp_path).phases
+
+
+@pytest.mark.parametrize("phases", [
+    "{'auth.0011_update_proxy_permissions': 'later'}", "{'no-dot': 'post'}", "[]",
+])
+def test_a_bad_phase_list_is_a_located_error(tmp_path: Path, phases: str) -> None:
+    write_project(tmp_path, {}, settings_extra=f"DJHELM_MIGRATIONS = {{'PHASES': {phases}}}\n")
+    bad = run_check(tmp_path, "--app", "auth")
+    assert bad.returncode == 2, bad.stderr
+    assert "proj.settings" in bad.stderr and "PHASES" in bad.stderr and "Traceback" not in bad.stderr

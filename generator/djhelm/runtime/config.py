@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "sec": 1000, "min": 60_000, "m": 60_000, "h": 3_600_000,
@@ -31,6 +31,9 @@ class GuardConfig:
     advisory_lock_key: int = 0x646A68656C6D  # "djhelm" as bytes; any bigint both Jobs agree on
     wait_interval_ms: int = 1_000
     third_party: str = "pre"
+    # (app_label, migration name) -> "pre" | "post": the phase of a migration whose file cannot say it
+    # (an installed package's), as djhelm_phase would on its Migration class.
+    phases: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 # key in DJHELM_MIGRATIONS -> (environment variable, dataclass field, kind)
@@ -46,6 +49,7 @@ _KEYS: dict[str, tuple[str | None, str, str]] = {
     "ADVISORY_LOCK_KEY": (None, "advisory_lock_key", "int"),
     "WAIT_INTERVAL": (None, "wait_interval_ms", "duration"),
     "THIRD_PARTY": ("DJHELM_THIRD_PARTY", "third_party", "third_party"),
+    "PHASES": (None, "phases", "phases"),
 }
 
 
@@ -75,10 +79,27 @@ def _convert(kind: str, value: object, where: str) -> Any:
         if kind == "count" and number < 0:
             raise ConfigError(f"{where}: must be 0 or more, got {number}")
         return number
+    if kind == "phases":
+        return _phases(value, where)
     choice = str(value).strip().lower()
     if choice not in {"pre", "judge"}:
         raise ConfigError(f"{where}: {value!r} is not one of 'pre' (trust third-party migrations) or 'judge'")
     return choice
+
+
+def _phases(value: object, where: str) -> dict[tuple[str, str], str]:
+    example = 'write e.g. {"taggit.0004_alter_taggeditem_content_type": "post"}'
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a dict of 'app_label.migration_name' -> phase; {example}")
+    phases: dict[tuple[str, str], str] = {}
+    for name, phase in value.items():
+        app_label, dot, migration = str(name).partition(".")
+        if not dot or not app_label or not migration:
+            raise ConfigError(f"{where}: {name!r} is not 'app_label.migration_name'; {example}")
+        if phase not in ("pre", "post"):
+            raise ConfigError(f"{where}[{name!r}]: {phase!r} is not 'pre' or 'post'")
+        phases[(app_label, migration)] = str(phase)
+    return phases
 
 
 def load_config(

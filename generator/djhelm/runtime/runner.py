@@ -39,7 +39,8 @@ def _classifier(loader: Any, config: GuardConfig) -> Callable[[Collection[Key]],
         # running code, as `djhelm migrations check --since` judges a release.
         apps = sorted({app for app, _ in pending}) if config.third_party == "judge" else None
         return classify_loader(
-            loader, app_labels=apps, only=set(pending), dependencies=False, only_is_pending=True
+            loader, app_labels=apps, only=set(pending), dependencies=False, only_is_pending=True,
+            listed_phases=config.phases,
         )
 
     return classify

@@ -6,7 +6,7 @@ Imports only Django and the standard library (pglast is imported lazily, for Run
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ def classify_loader(
     project_dir: Path | None = None,
     dependencies: bool = True,
     only_is_pending: bool = False,
+    listed_phases: Mapping[tuple[str, str], str] | None = None,
 ) -> list[MigrationVerdict]:
     """Judge the migrations of ``app_labels`` in dependency order.
 
@@ -35,6 +36,8 @@ def classify_loader(
     lists unapplied migrations (a release), so a table one of them creates is empty and unknown to the
     old code in the later ones, and the field/index/removal rules leave it alone. ``dependencies``: a pre
     migration depending on a judged post migration becomes blocked (rule ``depends-on-post``).
+    ``listed_phases``: (app, name) -> "pre" | "post" from ``settings.DJHELM_MIGRATIONS["PHASES"]``, the
+    declaration of a file the project cannot edit; such a migration is judged whatever its app.
     Needs django.setup() done; never touches a database. Raises djhelm.errors.ProjectError for a
     migration whose operations cannot be replayed.
     """
@@ -42,5 +45,5 @@ def classify_loader(
 
     return _classify(
         loader, app_labels, only, project_dir=project_dir, dependencies=dependencies,
-        only_is_pending=only_is_pending,
+        only_is_pending=only_is_pending, listed_phases=listed_phases,
     )

@@ -61,6 +61,7 @@ def check_project(
         project_dir=project.project_dir,
         only_is_pending=release_known,
         dependencies=release_known,
+        listed_phases=_listed_phases(),
     )
     if release_known:
         return CheckResult(verdicts)
@@ -71,3 +72,16 @@ def check_project(
         if judged[key].emits_sql
     ]
     return CheckResult(verdicts, unordered)
+
+
+def _listed_phases() -> dict[tuple[str, str], str]:
+    """settings.DJHELM_MIGRATIONS["PHASES"], read and checked as the deploy reads it."""
+    from django.conf import settings
+
+    from djhelm.runtime.config import ConfigError, load_config
+
+    try:
+        config = load_config(getattr(settings, "DJHELM_MIGRATIONS", None), environ={})
+    except ConfigError as error:
+        raise ProjectError(f"settings module {settings.SETTINGS_MODULE}: {error}") from None
+    return dict(config.phases)

@@ -21,7 +21,7 @@ from djhelm.errors import ProjectError
 from djhelm.safety.combine import combine, depends_on_post, follows_post, operation_effect
 from djhelm.safety.context import ModelKey, OperationContext
 from djhelm.safety.model import Effect, Finding, MigrationVerdict
-from djhelm.safety.overrides import read_overrides
+from djhelm.safety.overrides import Overrides, read_overrides
 from djhelm.safety.registry import load_rules, rules_for
 from djhelm.safety.sqlfree import emits_sql
 
@@ -91,7 +91,7 @@ def judge_operation(ctx: OperationContext) -> OperationJudgement:
     if not specs and not _is_djangos(ctx.operation):
         cls = type(ctx.operation)
         # A declared phase is what the fix asks for: the remark stays, the warning goes.
-        declared = read_overrides(ctx.migration).declared is not None
+        declared = ctx.overrides.declared is not None
         findings.append(ctx.finding(
             "unknown-operation",
             "info" if declared else "warning",
@@ -132,6 +132,8 @@ def _judge_at(
     path: str | None,
     created: set[ModelKey],
     earlier: frozenset[ModelKey],
+    overrides: Overrides,
+    third_party: bool,
 ) -> OperationJudgement:
     """Judge operation ``index``, advancing ``state`` past it and noting a model it creates in ``created``."""
     key_before, key_after = _model_keys(app_label, op)
@@ -152,22 +154,34 @@ def _judge_at(
         model_after=after,
         created_in_migration=frozenset(created),
         created_in_release=earlier,
+        overrides=overrides,
+        third_party=third_party,
     )
     return judge_operation(context)
 
 
 def judge_migration(
-    app_label: str, migration: Any, state: ProjectState, release: set[ModelKey] | None = None
+    app_label: str,
+    migration: Any,
+    state: ProjectState,
+    release: set[ModelKey] | None = None,
+    *,
+    overrides: Overrides | None = None,
+    third_party: bool = False,
 ) -> MigrationVerdict:
     """Judge one migration, advancing ``state`` past it. ``release``: tables created by earlier pending
-    migrations; updated with this migration's CreateModel/DeleteModel when given."""
+    migrations; updated with this migration's CreateModel/DeleteModel when given. ``overrides``: what
+    it declares (read from the file when not given); ``third_party``: an installed package's app."""
     path = migration_path(migration)
+    if overrides is None:
+        overrides = read_overrides(migration)
     created: set[ModelKey] = set()
     earlier = frozenset(release or ())
     judgements: list[OperationJudgement] = []
     for index, op in enumerate(migration.operations):
         try:
-            judgements.append(_judge_at(app_label, migration, index, op, state, path, created, earlier))
+            judgements.append(_judge_at(
+                app_label, migration, index, op, state, path, created, earlier, overrides, third_party))
         except ProjectError:
             raise
         except Exception as error:  # a shape no rule expected: name the operation instead of a bare bug
@@ -182,7 +196,6 @@ def judge_migration(
         for op in migration.operations:
             if isinstance(op, migrations.DeleteModel):
                 release.discard((app_label, op.name_lower))
-    overrides = read_overrides(migration)
     phase, findings = combine([(j.effect, j.findings) for j in judgements], overrides)
     return MigrationVerdict(
         app=app_label,
@@ -219,13 +232,17 @@ def expand_after_contract(
 
 
 def _dependency_check(
-    graph: MigrationGraph, order: Iterable[Key], verdicts: dict[Key, MigrationVerdict]
+    graph: MigrationGraph,
+    order: Iterable[Key],
+    verdicts: dict[Key, MigrationVerdict],
+    listed: Mapping[Key, str],
 ) -> None:
     """Within one release: a pre migration that needs one of its post migrations cannot run before the
     rollout. One that emits no SQL simply follows it into the post phase; one that does is blocked."""
     for key, culprit in expand_after_contract(graph, order, verdicts):
         if verdicts[key].emits_sql:
-            verdicts[key] = depends_on_post(verdicts[key], culprit, read_overrides(graph.nodes[key]))
+            verdicts[key] = depends_on_post(
+                verdicts[key], culprit, read_overrides(graph.nodes[key], listed.get(key)))
         else:
             verdicts[key] = follows_post(verdicts[key], culprit)
 
@@ -238,19 +255,22 @@ def classify_loader(
     project_dir: Any = None,
     dependencies: bool = True,
     only_is_pending: bool = False,
+    listed_phases: Mapping[Key, str] | None = None,
 ) -> list[MigrationVerdict]:
     """Verdicts for the judged migrations, in dependency order. See djhelm.safety.classify_loader."""
+    from djhelm.safety.apps import project_app_labels
+
     load_rules()
     graph = loader.graph
     plan = full_plan(graph)
-    if app_labels is None:
-        from djhelm.safety.apps import project_app_labels
-
-        labels = project_app_labels(loader.migrated_apps, project_dir)
-    else:
-        labels = set(app_labels)
+    own = project_app_labels(loader.migrated_apps, project_dir)
+    labels = own if app_labels is None else set(app_labels)
+    listed = dict(listed_phases or {})
     wanted = set(only) if only is not None else None
-    judged = [key for key in plan if key[0] in labels and (wanted is None or key in wanted)]
+    # A migration with a phase listed in the settings is judged with it, whichever app it belongs to.
+    judged = [
+        key for key in plan if (key[0] in labels or key in listed) and (wanted is None or key in wanted)
+    ]
     judged_set = set(judged)
     if not judged:
         return []
@@ -262,9 +282,11 @@ def classify_loader(
     for key in plan[: last + 1]:
         migration = graph.nodes[key]
         if key in judged_set:
-            verdicts[key] = judge_migration(key[0], migration, state, release)
+            verdicts[key] = judge_migration(
+                key[0], migration, state, release,
+                overrides=read_overrides(migration, listed.get(key)), third_party=key[0] not in own)
         else:
             _replay(key[0], migration, state, migration_path(migration))
     if dependencies:
-        _dependency_check(graph, judged, verdicts)
+        _dependency_check(graph, judged, verdicts, listed)
     return [verdicts[key] for key in judged]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import migrations
 
 from djhelm.safety.model import Finding, Phase, Severity
+from djhelm.safety.overrides import Overrides
 
 if TYPE_CHECKING:
     from django.db.migrations import Migration
@@ -41,6 +42,10 @@ class OperationContext:
     # migrations, e.g. djhelm.runtime's plan or --since): they do not exist yet, so they are empty too.
     created_in_release: frozenset[ModelKey] = frozenset()
     vendor: str = "postgresql"
+    # What the migration declares (its own djhelm_phase / safe / djhelm_ack, or the project's PHASES).
+    overrides: Overrides = field(default_factory=Overrides)
+    # The app is an installed package's (not under the project): its files cannot be annotated.
+    third_party: bool = False
     # Extra facts a rule computed for later rules of the same migration (rarely needed).
     notes: dict[str, Any] = field(default_factory=dict)
 

@@ -2,7 +2,9 @@
 
 - ``djhelm_phase = "pre" | "post"`` on the Migration class;
 - django-safemigrate's ``safe = Safe.before_deploy() | Safe.after_deploy(...) | Safe.always()``;
-- ``djhelm_ack = {"rule-id": "why this is fine here"}``: a reason is mandatory.
+- ``djhelm_ack = {"rule-id": "why this is fine here"}``: a reason is mandatory;
+- for a file the project cannot edit (an installed package's), the phase listed for it in
+  ``settings.DJHELM_MIGRATIONS["PHASES"]``; the file's own declaration wins.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ _DJHELM_PHASES = ("pre", "post")
 @dataclass(frozen=True)
 class Overrides:
     declared: str | None = None  # "pre" | "post" | "any" (safemigrate's always)
-    declared_from: str = ""  # "djhelm_phase" | "safe"
+    declared_from: str = ""  # "djhelm_phase" | "safe" | LISTED
     acks: dict[str, str] = field(default_factory=dict)  # rule id -> reason (non-empty)
     problems: tuple[tuple[str, str, str], ...] = ()  # (rule id, message, fix)
 
@@ -28,7 +30,11 @@ def _safemigrate_phase(value: Any) -> str | None:
     return _SAFEMIGRATE.get(str(raw).lower()) if raw is not None else None
 
 
-def read_overrides(migration: Any) -> Overrides:
+LISTED = 'DJHELM_MIGRATIONS["PHASES"]'
+
+
+def read_overrides(migration: Any, listed: str | None = None) -> Overrides:
+    """``listed``: the phase the project's settings give this migration (PHASES), if any."""
     problems: list[tuple[str, str, str]] = []
     declared: str | None = None
     declared_from = ""
@@ -53,6 +59,8 @@ def read_overrides(migration: Any) -> Overrides:
             ))
         else:
             declared, declared_from = mapped, "safe"
+    if declared is None and listed is not None:
+        declared, declared_from = listed, LISTED
     acks: dict[str, str] = {}
     raw_acks = getattr(migration, "djhelm_ack", None)
     if raw_acks is not None:

@@ -88,6 +88,8 @@ class _Context:
     # Several statements sent in one execute() (a RunSQL list item): PostgreSQL runs them as one
     # implicit transaction even when the migration is not atomic.
     one_message: bool = False
+    # Constraints added NOT VALID earlier in the current transaction: name -> the lock ADD CONSTRAINT took.
+    not_valid: dict[str, str] = field(default_factory=dict)
 
     @property
     def in_transaction(self) -> bool:
@@ -142,6 +144,8 @@ def judge_run_sql(sqls: Any, *, atomic: bool = True, new_tables: Collection[str]
         if params is not None:
             text = _placeholders_to_params(text)
         context.one_message = not split_by_django and _statement_count(text) > 1
+        if not context.atomic:
+            context.not_valid.clear()  # each item (or statement) commits on its own
         for judged in _judge_script(text, context):
             statements.append(
                 StatementJudgement(len(statements), judged.text, judged.phase, judged.findings,
@@ -388,11 +392,35 @@ def _alter_table(node: Any, context: _Context) -> _Verdict:
         return "pre", []
     phases: list[Phase | None] = []
     findings: list[SqlFinding] = []
+    table = _relname(node.relation)
     for cmd in node.cmds:
-        phase, found = _alter_table_cmd(cmd, _relname(node.relation))
+        phase, found = _validate_after_not_valid(cmd, context) or _alter_table_cmd(cmd, table)
         phases.append(phase)
         findings.extend(found)
     return _worst(phases), findings
+
+
+def _validate_after_not_valid(cmd: Any, context: _Context) -> _Verdict | None:
+    """VALIDATE of a constraint this transaction added NOT VALID: the ADD's lock is still held, so the
+    scan blocks what the ADD blocks; record NOT VALID additions for the statements that follow."""
+    from pglast.enums import AlterTableType as At
+    from pglast.enums import ConstrType
+
+    if cmd.subtype == At.AT_AddConstraint and cmd.def_.skip_validation and context.in_transaction:
+        kind = cmd.def_.contype
+        lock = ("ACCESS EXCLUSIVE (reads and writes wait)" if kind == ConstrType.CONSTR_CHECK
+                else "SHARE ROW EXCLUSIVE on both tables (writes wait)")
+        context.not_valid[cmd.def_.conname or ""] = lock
+        return None
+    if cmd.subtype != At.AT_ValidateConstraint or cmd.name not in context.not_valid:
+        return None
+    return "blocked", [SqlFinding(
+        "sql-validate-same-transaction", "error",
+        f"VALIDATE CONSTRAINT {cmd.name} runs in the transaction that added it NOT VALID, so the ADD's "
+        f"{context.not_valid[cmd.name]} lock is still held while every row is checked: NOT VALID buys "
+        "nothing",
+        "VALIDATE in a later migration (after the rollout), or make the migration non-atomic with each "
+        "statement in its own RunSQL")]
 
 
 def _worst(phases: Sequence[Phase | None]) -> Phase | None:

@@ -27,6 +27,8 @@ def _configure(url: str) -> None:
 
 
 def _scenarios() -> dict[str, tuple[list[Any], Any]]:
+    import uuid
+
     from django.contrib.postgres.functions import RandomUUID
     from django.contrib.postgres.operations import (
         AddConstraintNotValid,
@@ -82,6 +84,15 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
         "add_field_db_default": (base, migrations.AddField(
             "item", "stock", models.IntegerField(db_default=0))),
         "add_field_null": (base, migrations.AddField("item", "note", models.TextField(null=True))),
+        "add_field_blank": (base, migrations.AddField("item", "bio", models.TextField(blank=True))),
+        "add_field_callable": (base, migrations.AddField(
+            "item", "token", models.UUIDField(default=uuid.uuid4))),
+        "add_field_unique": (base, migrations.AddField(
+            "item", "sku", models.CharField(max_length=10, null=True, unique=True))),
+        "alter_field_unique": (base, migrations.AlterField(
+            "item", "code", models.CharField(max_length=20, null=True, unique=True))),
+        "add_partial_unique": (base, migrations.AddConstraint("item", models.UniqueConstraint(
+            fields=["code"], condition=models.Q(qty__gt=0), name="item_code_live_uniq"))),
         "add_field_volatile": (base, migrations.AddField(
             "item", "score", models.FloatField(db_default=Random()))),
         "add_field_uuid": (base, migrations.AddField(

@@ -54,6 +54,22 @@ def test_check_not_valid_skips_the_scan_and_validate_lets_traffic_through(
         assert attempt(url, WRITE) is True
 
 
+def test_validate_in_the_same_transaction_keeps_the_exclusive_lock(
+        scenario_db: Build, django_ddl: dict[str, dict[str, list[str]]]) -> None:
+    url, not_valid = scenario_db("add_check_not_valid")
+    validate = django_ddl["validate_check"]["sql"]
+    both = [*not_valid, *validate]
+    judged = judge_sql(" ".join(both))
+    assert judged.phase == "blocked"
+    assert "sql-validate-same-transaction" in {f.code for f in judged.all_findings}
+    apart = judge_sql(" ".join(both), atomic=False)  # each statement commits alone: only the phase mix
+    assert "sql-validate-same-transaction" not in {f.code for f in apart.all_findings}
+    with holding(url, both) as session:
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, READ) is False
+        assert attempt(url, WRITE) is False
+
+
 FK = ("ALTER TABLE proof_item ADD CONSTRAINT item_owner_fk FOREIGN KEY (owner_id) "
       "REFERENCES proof_owner (id)")
 
@@ -195,3 +211,22 @@ def test_django_foreign_key_field_does_not_scan_but_a_later_constraint_does(scen
     run(url, ["ALTER TABLE proof_item ADD COLUMN other_id bigint NULL", "UPDATE proof_item SET other_id = 1"])
     other_fk = FK.replace("owner_id", "other_id").replace("item_owner_fk", "item_other_fk")
     assert _seq_scans_by(url, [other_fk]) > 0  # a constraint on an existing column reads every row
+
+
+@pytest.mark.parametrize("scenario", ["add_field_unique", "alter_field_unique"])
+def test_a_unique_field_builds_its_index_under_access_exclusive(scenario_db: Build, scenario: str) -> None:
+    url, ddl = scenario_db(scenario)
+    assert any("UNIQUE" in s and s.startswith("ALTER TABLE") for s in ddl)
+    with holding(url, ddl) as session:
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, READ) is False
+        assert attempt(url, WRITE) is False
+
+
+def test_a_conditional_unique_constraint_is_an_index_that_blocks_writes_only(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_partial_unique")
+    assert ddl[0].startswith("CREATE UNIQUE INDEX")
+    with holding(url, ddl) as session:
+        assert "ShareLock" in lock_modes(session, "proof_item")
+        assert attempt(url, WRITE) is False
+        assert attempt(url, READ) is True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import psycopg
 import pytest
 from psycopg import errors
 
@@ -23,6 +24,25 @@ def test_not_null_field_with_python_default_breaks_old_inserts(scenario_db: Buil
     run(url, ddl)
     with pytest.raises(errors.NotNullViolation):
         run(url, [OLD_INSERT])
+
+
+def test_blank_text_field_fills_rows_with_empty_strings_then_breaks_old_inserts(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_field_blank")
+    # no default in the model: Django's empty value for blank=True, as a temporary DEFAULT ''
+    assert "DEFAULT ''" in ddl[0] and ddl[-1].endswith("DROP DEFAULT;")
+    run(url, ddl)  # existing rows are fine
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM proof_item WHERE bio <> ''").fetchone() == (0,)
+    with pytest.raises(errors.NotNullViolation):
+        run(url, [OLD_INSERT])  # what breaks: the old code's INSERTs once the default is gone
+
+
+def test_callable_default_gives_every_existing_row_one_value(scenario_db: Build) -> None:
+    url, ddl = scenario_db("add_field_callable")
+    run(url, ddl)
+    with psycopg.connect(url) as conn:
+        rows, distinct = conn.execute("SELECT count(*), count(DISTINCT token) FROM proof_item").fetchone()  # type: ignore[misc]
+    assert rows > 1 and distinct == 1  # uuid4 ran once, not once per row
 
 
 def test_order_with_respect_to_breaks_old_inserts_unless_the_default_stays(scenario_db: Build) -> None:

@@ -27,6 +27,11 @@ CASES: dict[str, tuple[list[str], list[str], str]] = {
     "validate_acked": ([f"pg.AddConstraintNotValid('item', {CHECK})"],
                        ["pg.ValidateConstraint('item', 'item_qty_gte_0')"],
                        "djhelm_ack = {'validate-constraint': 'backfill ran in 0001'}"),
+    "validate_same_migration": ([], [f"pg.AddConstraintNotValid('item', {CHECK})",
+                                     "pg.ValidateConstraint('item', 'item_qty_gte_0')"], ""),
+    "validate_same_non_atomic": ([], [f"pg.AddConstraintNotValid('item', {CHECK})",
+                                      "pg.ValidateConstraint('item', 'item_qty_gte_0')"],
+                                 "atomic = False\ndjhelm_ack = {'validate-constraint': 'rows checked'}"),
     "unique": ([], [f"migrations.AddConstraint('item', {UNIQUE})"], ""),
     "unique_partial": ([], [f"migrations.AddConstraint('item', {PARTIAL})"], ""),
     "exclusion": ([], [f"migrations.AddConstraint('item', {EXCLUDE})"], ""),
@@ -45,6 +50,8 @@ EXPECTED = {
     "check_not_valid": ("pre", []),
     "validate": ("post", ["validate-constraint"]),
     "validate_acked": ("pre", []),
+    "validate_same_migration": ("blocked", ["validate-constraint-same-transaction"]),
+    "validate_same_non_atomic": ("pre", []),
     "unique": ("blocked", ["add-constraint-unique"]),
     "unique_partial": ("blocked", ["add-constraint-unique"]),
     "exclusion": ("blocked", ["add-constraint-exclusion"]),
@@ -109,6 +116,13 @@ def test_unique_fix_attaches_a_concurrent_index(result: CheckRun) -> None:
 def test_partial_unique_fix_has_no_using_index(result: CheckRun) -> None:
     (finding,) = result.verdict("unique_partial", "0002_change")["findings"]
     assert "CONCURRENTLY" in finding["fix"] and "USING INDEX" not in finding["fix"]
+
+
+def test_unique_says_which_lock(result: CheckRun) -> None:
+    (plain,) = result.verdict("unique", "0002_change")["findings"]
+    (partial,) = result.verdict("unique_partial", "0002_change")["findings"]
+    assert "ACCESS EXCLUSIVE" in plain["message"] and "reads and writes wait" in plain["message"]
+    assert "SHARE lock" in partial["message"] and "reads continue" in partial["message"]
 
 
 def test_acknowledged_validate_keeps_the_reason(result: CheckRun) -> None:

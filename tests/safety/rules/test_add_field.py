@@ -27,6 +27,13 @@ CASES = {
     "m2m": "migrations.AddField('item', 'tags', models.ManyToManyField(to='m2m.item'))",
     "generated": "migrations.AddField('item', 'upper', models.GeneratedField(db_persist=True, "
                  "expression=django.db.models.functions.Upper('name'), output_field=models.TextField()))",
+    # no default in the model, but Django's empty value '' fills the rows (and is dropped afterwards)
+    "blank_text": "migrations.AddField('item', 'bio', models.TextField(blank=True))",
+    "auto_now_add": "migrations.AddField('item', 'created', models.DateTimeField(auto_now_add=True))",
+    "now_callable": "migrations.AddField('item', 'seen', "
+                    "models.DateTimeField(default=__import__('django.utils.timezone').utils.timezone.now))",
+    "uuid_callable": "migrations.AddField('item', 'token', "
+                     "models.UUIDField(default=__import__('uuid').uuid4, unique=True))",
 }
 EXPECTED = {
     "nullable": ("pre", []),
@@ -43,6 +50,10 @@ EXPECTED = {
     "fk": ("pre", ["add-field-index"]),
     "m2m": ("pre", []),
     "generated": ("blocked", ["add-field-generated"]),
+    "blank_text": ("blocked", ["add-field-not-null-default"]),
+    "auto_now_add": ("blocked", ["add-field-not-null-default"]),
+    "now_callable": ("blocked", ["add-field-not-null-default"]),
+    "uuid_callable": ("blocked", ["add-field-not-null-default", "add-field-unique"]),
 }
 # A table created in the same migration is empty and unknown to old code: nothing to flag.
 SAME_MIGRATION = migration(
@@ -72,6 +83,30 @@ def test_python_default_fix_uses_db_default(result: CheckRun) -> None:
     finding = result.verdict("python_default", "0002_change")["findings"][0]
     assert "db_default=0" in finding["fix"]
     assert finding["severity"] == "error" and finding["operation"] == 0
+
+
+def test_blank_field_says_what_really_breaks(result: CheckRun) -> None:
+    finding = result.verdict("blank_text", "0002_change")["findings"][0]
+    assert "''" in finding["message"] and "old code" in finding["message"]
+    assert "fails on a table with rows" not in finding["message"]
+    assert "db_default=''" in finding["fix"]
+
+
+@pytest.mark.parametrize("case", ["now_callable", "auto_now_add"])
+def test_time_defaults_get_the_database_clock(result: CheckRun, case: str) -> None:
+    fix = result.verdict(case, "0002_change")["findings"][0]["fix"]
+    assert "db_default=django.db.models.functions.Now()" in fix
+
+
+def test_a_callable_without_database_equivalent_is_backfilled_not_made_constant(result: CheckRun) -> None:
+    finding = result.verdict("uuid_callable", "0002_change")["findings"][0]
+    assert "uuid4() once" in finding["message"] and "two rows" in finding["message"]
+    assert "db_default" not in finding["fix"] and "null=True" in finding["fix"]
+
+
+def test_unique_says_reads_wait_too(result: CheckRun) -> None:
+    message = result.verdict("unique", "0002_change")["findings"][0]["message"]
+    assert "ACCESS EXCLUSIVE" in message and "reads and writes wait" in message
 
 
 def test_volatile_default_says_rewrite(result: CheckRun) -> None:

@@ -17,7 +17,6 @@ from django.db import migrations, models
 
 from djhelm.safety.context import OperationContext
 from djhelm.safety.model import Finding
-from djhelm.safety.overrides import read_overrides
 from djhelm.safety.registry import rule
 from djhelm.safety.rules._model_ops import (
     columns_of,
@@ -35,6 +34,8 @@ IDS = {
 }
 VALIDATE_IDS = {
     "validate-constraint": "ValidateConstraint scans without blocking traffic; post by default.",
+    "validate-constraint-same-transaction": "ValidateConstraint in the transaction that added the constraint "
+                                            "NOT VALID: the scan runs under that ACCESS EXCLUSIVE lock.",
 }
 
 
@@ -65,8 +66,11 @@ def check_add_constraint(ctx: OperationContext) -> Iterator[Finding]:
         columns = None if constraint.expressions else columns_of(model, constraint.fields)
         yield ctx.finding(
             "add-constraint-unique", "error",
-            f"{where} builds a unique index while holding a lock that blocks every write (and, for a "
-            "UNIQUE constraint, every read) until it is built.",
+            f"{where} is a CREATE UNIQUE INDEX (condition, expressions, include or opclasses): it holds "
+            "a SHARE lock that makes every write wait until the index is built; reads continue."
+            if partial else
+            f"{where} is ALTER TABLE ... ADD CONSTRAINT UNIQUE: it builds its index while holding ACCESS "
+            "EXCLUSIVE, so reads and writes wait until it is built.",
             unique_index_fix(f"migrations.AddConstraint({op.model_name!r}, {deconstructed(constraint)})",
                              table, constraint.name, columns, condition=partial),
             effect="blocked", effect_when_acknowledged="pre")
@@ -79,7 +83,7 @@ def check_add_constraint(ctx: OperationContext) -> Iterator[Finding]:
             'djhelm_ack = {"add-constraint-exclusion": "table has N rows"}',
             effect="blocked", effect_when_acknowledged="pre")
     else:
-        declared = read_overrides(ctx.migration).declared is not None  # what the fix asks for
+        declared = ctx.overrides.declared is not None  # what the fix asks for
         yield ctx.finding(
             "add-constraint-other", "info" if declared else "warning",
             f"{where}: djhelm does not know {type(constraint).__name__}; treated as pre-deploy.",
@@ -93,6 +97,18 @@ if _VALIDATE is not None:
     @rule(_VALIDATE, ids=VALIDATE_IDS)
     def check_validate_constraint(ctx: OperationContext) -> Iterator[Finding]:
         op = ctx.operation
+        if ctx.atomic and _added_not_valid_earlier(ctx):
+            yield ctx.finding(
+                "validate-constraint-same-transaction", "error",
+                f"validates {op.name}, which this migration added NOT VALID: both run in one transaction, "
+                "so the ACCESS EXCLUSIVE lock of ADD CONSTRAINT is still held while VALIDATE scans every "
+                f"row of {ctx.table_name() or op.model_name}; reads and writes wait for the whole scan, as "
+                "if NOT VALID had not been used.",
+                f"Move ValidateConstraint({op.model_name!r}, {op.name!r}) into a migration of its own (it "
+                "runs after the rollout); or, when the data are known to be clean, set atomic = False on "
+                "this migration and acknowledge validate-constraint with how you know.",
+                effect="blocked", effect_when_acknowledged="pre")
+            return
         yield ctx.finding(
             "validate-constraint", "info",
             f"validates {op.name} on {ctx.table_name() or op.model_name}: a scan under SHARE UPDATE "
@@ -101,3 +117,13 @@ if _VALIDATE is not None:
             'If the data are known to be clean already, run it before the rollout: '
             'djhelm_ack = {"validate-constraint": "<how you know>"}',
             effect="post", effect_when_acknowledged="pre")
+
+
+def _added_not_valid_earlier(ctx: OperationContext) -> bool:
+    op = ctx.operation
+    return any(
+        is_postgres_op(earlier, "AddConstraintNotValid")
+        and earlier.model_name.lower() == op.model_name.lower()
+        and earlier.constraint.name == op.name
+        for earlier in ctx.migration.operations[: ctx.index]
+    )

@@ -1,14 +1,17 @@
 """AddField on an existing table.
 
 Nullable or db_default: pre (old code's INSERTs leave the column out and the database fills it).
-NOT NULL with only a Python default: Django adds the column with a temporary DEFAULT and drops it in
-the same migration, so every INSERT from old code fails afterwards: blocked, use db_default.
-Unique or indexed columns build an index while holding a lock that blocks writes.
+NOT NULL with a value Django knows for existing rows (a Python default, '' for blank=True, the time for
+auto_now): Django adds the column with a temporary DEFAULT and drops it in the same migration, so every
+INSERT from old code fails afterwards: blocked, use db_default (or, for a callable with no database
+equivalent, a nullable column and a backfill). Unique columns build their index under the ALTER's
+ACCESS EXCLUSIVE lock; indexed ones build it under a lock that blocks writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.db import migrations
 
@@ -18,11 +21,15 @@ from djhelm.safety.model import Finding
 from djhelm.safety.registry import rule
 from djhelm.safety.rules._shared import concurrent_index_fix, default_volatility, field_source
 
+if TYPE_CHECKING:
+    from django.db.models import Field
+
 IDS = {
     "add-field-not-null-default": "AddField NOT NULL with a Python default only: old code's INSERTs fail.",
     "add-field-not-null": "AddField NOT NULL without any default on an existing table.",
     "add-field-volatile-db-default": "AddField db_default that is not a constant.",
-    "add-field-unique": "AddField unique=True on an existing table builds a unique index under lock.",
+    "add-field-unique": "AddField unique=True on an existing table builds a unique index under ACCESS "
+                        "EXCLUSIVE.",
     "add-field-index": "AddField with an index (db_index, SlugField, ForeignKey) on an existing table.",
     "add-field-generated": "AddField of a stored GeneratedField computes every row under ACCESS EXCLUSIVE.",
 }
@@ -53,29 +60,7 @@ def check_add_field(ctx: OperationContext) -> Iterator[Finding]:
         return
 
     if not field.null and not has_db_default(field) and not field.primary_key:
-        if has_default(field):
-            yield ctx.finding(
-                "add-field-not-null-default",
-                "error",
-                f"{model_field} is added NOT NULL with a Python default only: Django fills existing rows "
-                f"and then drops the column default, so every INSERT into {table} from the old code "
-                "(which does not know the column) fails with a NOT NULL violation until the rollout ends.",
-                f"migrations.AddField({op.model_name!r}, {op.name!r}, "
-                f"{_with_db_default(field_source(op), field)})",
-                effect="blocked",
-                effect_when_acknowledged="pre",
-            )
-        else:
-            yield ctx.finding(
-                "add-field-not-null",
-                "error",
-                f"{model_field} is added NOT NULL without a default: it fails on a table with rows, and "
-                "the old code's INSERTs would violate NOT NULL.",
-                f"Add null=True, or db_default=<value>: migrations.AddField({op.model_name!r}, {op.name!r}, "
-                f"{field_source(op)[:-1]}, db_default=...))",
-                effect="blocked",
-                effect_when_acknowledged="pre",
-            )
+        yield from _not_null_without_db_default(ctx, field, table, model_field)
     if has_db_default(field):
         kind = default_volatility(field.db_default)
         if kind == "volatile":
@@ -106,8 +91,8 @@ def check_add_field(ctx: OperationContext) -> Iterator[Finding]:
         yield ctx.finding(
             "add-field-unique",
             "error",
-            f"{model_field} is unique: building its unique index on {table} holds a lock that blocks "
-            "every write to the table until the index is built.",
+            f"{model_field} is unique: ADD COLUMN ... UNIQUE builds the unique index while holding the "
+            f"ALTER's ACCESS EXCLUSIVE lock on {table}: reads and writes wait until the index is built.",
             concurrent_index_fix(ctx, column, unique=True),
             effect="blocked",
             effect_when_acknowledged="pre",
@@ -126,12 +111,73 @@ def check_add_field(ctx: OperationContext) -> Iterator[Finding]:
         )
 
 
-def _with_db_default(source: str, field: object) -> str:
-    default = getattr(field, "default", None)
-    if callable(default):
-        # A callable default has no single value: name the database-side equivalent when there is one.
-        name = getattr(default, "__name__", "")
-        shown = "django.db.models.functions.Now()" if name == "now" else "<a constant or expression>"
+def _not_null_without_db_default(
+    ctx: OperationContext, field: Field, table: str, model_field: str
+) -> Iterator[Finding]:
+    op = ctx.operation
+    filled = _value_for_existing_rows(field)
+    if filled is None:
+        yield ctx.finding(
+            "add-field-not-null",
+            "error",
+            f"{model_field} is added NOT NULL without a default: it fails on a table with rows, and "
+            "the old code's INSERTs would violate NOT NULL.",
+            f"Add null=True, or db_default=<value>: migrations.AddField({op.model_name!r}, {op.name!r}, "
+            f"{field_source(op)[:-1]}, db_default=...))",
+            effect="blocked",
+            effect_when_acknowledged="pre",
+        )
+        return
+    described, database_default = filled
+    if database_default is not None:
+        with_default = _with_db_default(field_source(op), database_default)
+        fix = f"migrations.AddField({op.model_name!r}, {op.name!r}, {with_default})"
     else:
-        shown = repr(default)
-    return f"{source[:-1]}, db_default={shown})".replace("(, ", "(")
+        fix = (
+            f"# {described} has no single database value: release N (pre) adds the column nullable\n"
+            f"migrations.AddField({op.model_name!r}, {op.name!r}, <{field_source(op)} with null=True>),\n"
+            "# then fills existing rows in batches (RunPython calling it once per row), and release N+1\n"
+            "# (post) sets NOT NULL with the CHECK NOT VALID + VALIDATE recipe of alter-field-set-not-null"
+        )
+    same_value = ""
+    if callable(getattr(field, "default", None)):
+        unique = " and the unique column fails as soon as the table has two rows" if field.unique else ""
+        same_value = f" Django calls {described} once, so every existing row gets that one value{unique}."
+    yield ctx.finding(
+        "add-field-not-null-default",
+        "error",
+        f"{model_field} is added NOT NULL without a database default: Django fills the existing rows with "
+        f"{described} through a temporary column DEFAULT and drops that default in the same migration, so "
+        f"every INSERT into {table} from the old code (which leaves the column out) fails with a NOT NULL "
+        f"violation until the rollout ends.{same_value}",
+        fix,
+        effect="blocked",
+        effect_when_acknowledged="pre",
+    )
+
+
+_NOW_FUNCTIONS = frozenset({"now", "today"})
+
+
+def _value_for_existing_rows(field: Field) -> tuple[str, str | None] | None:
+    """What Django writes into existing rows when it adds the column (the schema editor's
+    ``_effective_default``: the default, else '' for a blank text-like field, else the time for
+    auto_now / auto_now_add), described for a message, with the db_default source that would give the
+    old code's INSERTs the same value; None when Django has no value for them."""
+    now = "django.db.models.functions.Now()"
+    if has_default(field):
+        default = field.default
+        if callable(default):
+            name = getattr(default, "__name__", "the default callable")
+            return f"{name}()", now if name in _NOW_FUNCTIONS else None
+        return repr(default), repr(default)
+    if field.blank and field.empty_strings_allowed:
+        empty = "b''" if field.get_internal_type() == "BinaryField" else "''"
+        return "'' (blank=True: Django's empty value)", empty
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return "the migration's time (auto_now)", now
+    return None
+
+
+def _with_db_default(source: str, database_default: str) -> str:
+    return f"{source[:-1]}, db_default={database_default})".replace("(, ", "(")

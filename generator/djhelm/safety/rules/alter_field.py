@@ -28,7 +28,7 @@ IDS = {
     "alter-field-type": "AlterField changes the column type in a way that rewrites or scans the table.",
     "alter-field-max-length-down": "AlterField lowers max_length: rewrite under lock, longer values.",
     "alter-field-set-not-null": "AlterField null -> NOT NULL: scan under lock, old code writes NULL.",
-    "alter-field-unique": "AlterField adds unique: a unique index built under a lock that blocks writes.",
+    "alter-field-unique": "AlterField adds unique: a UNIQUE constraint built under ACCESS EXCLUSIVE.",
     "alter-field-index": "AlterField adds an index (db_index, SlugField, FK): blocks writes.",
     "alter-field-drop-index": "AlterField drops an index the old code's queries may rely on: post-deploy.",
     "alter-field-column": "AlterField changes db_column: the column is renamed under the running code.",
@@ -276,8 +276,9 @@ def _index_changes(
         yield ctx.finding(
             "alter-field-unique",
             "error",
-            f"{label}: adding unique builds a unique index on {table} while holding a lock that blocks "
-            "every write until it is done; it fails outright if duplicates exist.",
+            f"{label}: adding unique is ALTER TABLE ... ADD CONSTRAINT UNIQUE, which builds its index while "
+            f"holding ACCESS EXCLUSIVE on {table}: reads and writes wait until it is built, and it fails "
+            "outright if duplicates exist.",
             concurrent_index_fix(ctx, now.column, unique=True),
             effect="blocked",
             effect_when_acknowledged="pre",

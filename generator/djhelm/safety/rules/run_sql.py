@@ -14,7 +14,6 @@ from django.db import migrations
 
 from djhelm.safety.context import OperationContext, table_name
 from djhelm.safety.model import Finding, Phase
-from djhelm.safety.overrides import read_overrides
 from djhelm.safety.registry import rule
 
 # sql.py finding code -> (rule id, one-line description).
@@ -32,6 +31,8 @@ _CODES = {
     "sql-set-not-null": ("run-sql-set-not-null", "SET NOT NULL scans under ACCESS EXCLUSIVE."),
     "sql-drop-default": ("run-sql-drop-default", "DROP DEFAULT: old code omitting the column relies on it."),
     "sql-validate-constraint": ("run-sql-validate-constraint", "VALIDATE CONSTRAINT runs post by default."),
+    "sql-validate-same-transaction": (
+        "run-sql-validate-same-transaction", "VALIDATE in the transaction that added it NOT VALID."),
     "sql-table-rewrite": ("run-sql-table-rewrite", "VACUUM FULL / CLUSTER / SET LOGGED rewrite the table."),
     "sql-add-column-rewrite": (
         "run-sql-add-column-rewrite", "ADD COLUMN with a per-row value rewrites the table."),
@@ -73,7 +74,7 @@ def new_tables(ctx: OperationContext) -> set[str]:
 def check_run_sql(ctx: OperationContext) -> Iterator[Finding]:
     from djhelm.safety.sql import judge_run_sql
 
-    declared = read_overrides(ctx.migration).declared
+    declared = ctx.overrides.declared
     try:
         judged = judge_run_sql(ctx.operation.sql, atomic=ctx.atomic, new_tables=new_tables(ctx))
     except ValueError as error:
