@@ -231,6 +231,39 @@ def test_since_judges_only_added_files(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "no-such-ref" in bad.stderr
 
 
+def test_since_works_on_a_shallow_clone_and_says_when_the_ref_is_missing(tmp_path: Path) -> None:
+    """CI checkouts are shallow: the deployed release's commit is missing until fetched, and comparing
+    needs only that commit, not the history between."""
+    origin = tmp_path / "origin"
+    write_project(origin, {"shop": {"0001_initial": SHOP["0001_initial"]}})
+
+    def git(where: Path, *args: str) -> str:
+        done = subprocess.run(["git", "-C", str(where), "-c", "user.email=t@example.com", "-c", "user.name=t",
+                               *args], check=True, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    git(origin, "init", "-q")
+    git(origin, "add", ".")
+    git(origin, "commit", "-qm", "release 1")
+    released = git(origin, "rev-parse", "HEAD")
+    added = origin / "shop" / "migrations" / "0002_remove_product_sku.py"
+    added.write_text(SHOP["0002_remove_product_sku"])
+    git(origin, "add", ".")
+    git(origin, "commit", "-qm", "release 2")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth=1", origin.as_uri(), str(clone))
+
+    missing = run_check(clone, "--since", released)
+    assert missing.returncode == 2, missing.stderr
+    assert "shallow" in missing.stderr and f"git fetch --depth=1 origin {released}" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+    git(clone, "fetch", "-q", "--depth=1", "origin", released)
+    fetched = run_check(clone, "--since", released)
+    assert fetched.returncode == 0, fetched.stderr
+    assert fetched.phases == {"shop.0002_remove_product_sku": "post"}
+
+
 def test_sarif_and_github_formats(tmp_path: Path) -> None:
     write_project(tmp_path, {"shop": SHOP, "orders": BLOCKED})
     sarif = run_check(tmp_path, fmt="sarif")

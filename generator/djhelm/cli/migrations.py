@@ -72,6 +72,14 @@ def check(
             "(apps outside PROJECT_DIR are only judged when named with --app)",
             err=True,
         )
+    if result.other_engines:
+        named = ", ".join(f"{alias} ({engine})" for alias, engine in sorted(result.other_engines.items()))
+        typer.echo(
+            f"note: the settings' databases {named} are not PostgreSQL; the migrations were judged as on "
+            "PostgreSQL (code that branches on connection.vendor took its PostgreSQL path), the database "
+            "djhelm's verdicts are about. No connection was opened.",
+            err=True,
+        )
     if result.unordered_history:
         count = len(result.unordered_history)
         first, culprit = result.unordered_history[0]

@@ -18,6 +18,8 @@ class CheckResult:
     # Without --since the whole history is judged as one release, so an expand migration behind a contract
     # one (any project that dropped a column and later added one) is not an error: it is counted here.
     unordered_history: list[tuple[tuple[str, str], tuple[str, str]]] = field(default_factory=list)
+    # alias -> engine the settings named, for databases judged as PostgreSQL instead
+    other_engines: dict[str, str] = field(default_factory=dict)
 
 
 def check_project(
@@ -64,14 +66,14 @@ def check_project(
         listed_phases=_listed_phases(),
     )
     if release_known:
-        return CheckResult(verdicts)
+        return CheckResult(verdicts, other_engines=project.other_engines)
     judged = {verdict.key: verdict for verdict in verdicts}
     unordered = [
         (key, culprit)
         for key, culprit in expand_after_contract(loader.graph, list(judged), judged)
         if judged[key].emits_sql
     ]
-    return CheckResult(verdicts, unordered)
+    return CheckResult(verdicts, unordered, project.other_engines)
 
 
 def _listed_phases() -> dict[tuple[str, str], str]:

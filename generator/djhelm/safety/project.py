@@ -11,7 +11,7 @@ import os
 import re
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ class LoadedProject:
     settings_module: str
     settings_source: str
     loader: Any  # django.db.migrations.loader.MigrationLoader
+    # alias -> engine the settings named, for databases judged as PostgreSQL instead (see safety.vendor)
+    other_engines: dict[str, str] = field(default_factory=dict)
 
 
 def _from_djhelm_yaml(project_dir: Path) -> tuple[str | None, Path | None]:
@@ -146,8 +148,13 @@ def load_project(project_dir: Path, settings: str | None = None) -> LoadedProjec
     os.environ["DJANGO_SETTINGS_MODULE"] = module
     try:
         import django
+        from django.conf import settings as django_settings
 
+        from djhelm.safety.vendor import pretend_postgresql, switch_to_postgresql
+
+        other_engines = switch_to_postgresql(django_settings)  # imports the settings module
         django.setup()
+        pretend_postgresql(sorted(other_engines))
     except BaseException as error:  # SystemExit and KeyboardInterrupt too: see _describe
         raise _fail(f"loading settings {module!r} failed", error, project_dir, _settings_fix(error)) from None
     try:
@@ -156,7 +163,7 @@ def load_project(project_dir: Path, settings: str | None = None) -> LoadedProjec
         raise
     except BaseException as error:
         raise _fail("reading the migration files failed", error, project_dir) from None
-    return LoadedProject(project_dir, module, source, loader)
+    return LoadedProject(project_dir, module, source, loader, other_engines)
 
 
 def _checked_loader() -> Any:

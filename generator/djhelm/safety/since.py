@@ -27,11 +27,27 @@ def added_files(project_dir: Path, ref: str) -> set[Path]:
     try:
         _git(project_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except ProjectError:
-        raise ProjectError(f"--since {ref!r}: no such commit in the git repository at {top}") from None
+        hint = _missing_hint(project_dir, ref)
+        raise ProjectError(f"--since {ref!r}: no such commit in the git repository at {top}{hint}") from None
     diff = _git(project_dir, "diff", "--name-only", "--diff-filter=A", "--no-renames", ref, "--")
     untracked = _git(project_dir, "ls-files", "--others", "--exclude-standard", "--full-name")
     names = [line for line in (diff + untracked).splitlines() if line.strip()]
     return {(top / name).resolve() for name in names}
+
+
+def _missing_hint(project_dir: Path, ref: str) -> str:
+    # CI checkouts are often shallow (one commit, no other branches): the deployed release is then
+    # simply not there. Comparing needs that one commit only, not the history between.
+    try:
+        shallow = _git(project_dir, "rev-parse", "--is-shallow-repository").strip() == "true"
+    except ProjectError:
+        shallow = False
+    fetch = f"git fetch --depth=1 origin {ref}"
+    if shallow:
+        return (f"; this clone is shallow, so commits other than the checked-out one are missing\n"
+                f"  fix: fetch that commit first ({fetch}), or check out with full history "
+                "(actions/checkout: fetch-depth: 0)")
+    return f"\n  fix: pass a commit, tag or branch that exists here (git log --oneline), or fetch it: {fetch}"
 
 
 def repository_root(project_dir: Path) -> Path | None:
