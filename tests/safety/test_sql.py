@@ -60,6 +60,8 @@ CASES = [
      {"sql-constraint-validates"}),
     ("ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (o) REFERENCES other (id) NOT VALID", True, "pre", set()),
     ("ALTER TABLE t VALIDATE CONSTRAINT c", True, "post", {"sql-validate-constraint"}),
+    ("ALTER TABLE t ADD COLUMN c integer NULL CHECK (c >= 0)", True, "blocked", {"sql-add-column-check"}),
+    ("ALTER TABLE t ADD COLUMN c integer NULL", True, "pre", set()),
     ("ALTER TABLE t DROP CONSTRAINT c", True, "pre", set()),
     ("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a)", True, "blocked", {"sql-unique-builds-index"}),
     ("ALTER TABLE t ADD PRIMARY KEY (a)", True, "blocked", {"sql-unique-builds-index"}),

@@ -533,6 +533,13 @@ def _add_column(column: Any, table: str) -> _Verdict:
             "sql-add-column-unique", "error",
             f"ADD COLUMN {name} with UNIQUE/PRIMARY KEY builds an index under an ACCESS EXCLUSIVE lock",
             "add the column plain, then CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... USING INDEX")]
+    if ConstrType.CONSTR_CHECK in kinds:
+        return "blocked", [SqlFinding(
+            "sql-add-column-check", "error",
+            f"ADD COLUMN {name} with a CHECK constraint: PostgreSQL checks it against every existing row "
+            "(new column or not) while holding ACCESS EXCLUSIVE, so reads and writes wait for a full scan",
+            "add the column without the CHECK, then ADD CONSTRAINT ... CHECK (...) NOT VALID; VALIDATE "
+            "CONSTRAINT in a later migration (after the rollout)")]
     if ConstrType.CONSTR_FOREIGN in kinds:
         findings.append(SqlFinding(
             "sql-add-column-fk", "warning",

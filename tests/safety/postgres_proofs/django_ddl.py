@@ -84,6 +84,8 @@ def _scenarios() -> dict[str, tuple[list[Any], Any]]:
         "add_field_db_default": (base, migrations.AddField(
             "item", "stock", models.IntegerField(db_default=0))),
         "add_field_null": (base, migrations.AddField("item", "note", models.TextField(null=True))),
+        "add_field_positive": (base, migrations.AddField(
+            "item", "rank", models.PositiveIntegerField(null=True))),
         "add_field_blank": (base, migrations.AddField("item", "bio", models.TextField(blank=True))),
         "add_field_callable": (base, migrations.AddField(
             "item", "token", models.UUIDField(default=uuid.uuid4))),

@@ -230,3 +230,21 @@ def test_a_conditional_unique_constraint_is_an_index_that_blocks_writes_only(sce
         assert "ShareLock" in lock_modes(session, "proof_item")
         assert attempt(url, WRITE) is False
         assert attempt(url, READ) is True
+
+
+def test_a_new_column_with_a_check_is_verified_on_every_row_under_access_exclusive(
+        scenario_db: Build) -> None:
+    """A Positive*Field: Django adds the column with an inline CHECK. PostgreSQL verifies a new column's
+    CHECK against every existing row, even though the column is all NULL: shown with the same statement
+    shape and a CHECK that NULL fails, which errors only because the rows are read."""
+    url, ddl = scenario_db("add_field_positive")
+    assert "CHECK" in ddl[0] and ddl[0].startswith("ALTER TABLE") and "ADD COLUMN" in ddl[0]
+    assert judge_sql(ddl[0]).phase == "blocked"
+    with holding(url, ddl) as session:
+        assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
+        assert attempt(url, READ) is False
+    with pytest.raises(errors.CheckViolation):
+        run(url, ["ALTER TABLE proof_item ADD COLUMN probe integer NULL CHECK (probe IS NOT NULL)"])
+    # add-field-check's fix: the column without its CHECK, then the CHECK NOT VALID: no row is read
+    run(url, ["ALTER TABLE proof_item ADD COLUMN probe integer NULL",
+              "ALTER TABLE proof_item ADD CONSTRAINT probe_check CHECK (probe IS NOT NULL) NOT VALID"])

@@ -118,3 +118,20 @@ def test_varchar_to_text_rebuilds_the_like_index_under_the_alters_exclusive_lock
     with holding(url, ddl) as session:
         assert "AccessExclusiveLock" in lock_modes(session, "proof_item")
         assert attempt(url, READ) is False
+
+
+
+def test_varchar_to_text_alone_keeps_every_index(scenario_db: Build) -> None:
+    """alter-field-like-index's fix: ALTER COLUMN ... TYPE text only, no rebuild (same relfilenode), and
+    the kept varchar_pattern_ops index still serves LIKE on the text column."""
+    url, _ = scenario_db("indexed_varchar_to_text")
+    like = django_index_name("proof_item", "code", "_like")
+    files = "SELECT relname, relfilenode FROM pg_class WHERE relname LIKE 'proof_item%' ORDER BY relname"
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute(files).fetchall()  # type: ignore[arg-type]
+        conn.execute('ALTER TABLE "proof_item" ALTER COLUMN "code" TYPE text')
+        assert conn.execute(files).fetchall() == before  # type: ignore[arg-type]
+        conn.execute("SET enable_seqscan = off")
+        explained = conn.execute("EXPLAIN SELECT id FROM proof_item WHERE code LIKE 'c1%'")
+        plan = " ".join(row[0] for row in explained)
+    assert like in plan

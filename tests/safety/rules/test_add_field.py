@@ -34,6 +34,8 @@ CASES = {
                     "models.DateTimeField(default=__import__('django.utils.timezone').utils.timezone.now))",
     "uuid_callable": "migrations.AddField('item', 'token', "
                      "models.UUIDField(default=__import__('uuid').uuid4, unique=True))",
+    # Django adds CHECK ("rank" >= 0) with the column: PostgreSQL verifies it on every row
+    "positive_null": "migrations.AddField('item', 'rank', models.PositiveIntegerField(null=True))",
 }
 EXPECTED = {
     "nullable": ("pre", []),
@@ -54,6 +56,7 @@ EXPECTED = {
     "auto_now_add": ("blocked", ["add-field-not-null-default"]),
     "now_callable": ("blocked", ["add-field-not-null-default"]),
     "uuid_callable": ("blocked", ["add-field-not-null-default", "add-field-unique"]),
+    "positive_null": ("blocked", ["add-field-check"]),
 }
 # A table created in the same migration is empty and unknown to old code: nothing to flag.
 SAME_MIGRATION = migration(

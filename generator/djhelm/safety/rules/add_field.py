@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from django.db import migrations
 
 from djhelm.safety.context import OperationContext
-from djhelm.safety.fields import column_name, has_db_default, has_default
+from djhelm.safety.fields import check_constraint, column_name, column_type, has_db_default, has_default
 from djhelm.safety.model import Finding
 from djhelm.safety.registry import rule
-from djhelm.safety.rules._shared import concurrent_index_fix, default_volatility, field_source
+from djhelm.safety.rules._shared import concurrent_index_fix, default_volatility, field_source, index_name
 
 if TYPE_CHECKING:
     from django.db.models import Field
@@ -32,6 +32,7 @@ IDS = {
                         "EXCLUSIVE.",
     "add-field-index": "AddField with an index (db_index, SlugField, ForeignKey) on an existing table.",
     "add-field-generated": "AddField of a stored GeneratedField computes every row under ACCESS EXCLUSIVE.",
+    "add-field-check": "AddField of a Positive*Field: its CHECK is verified on every row under lock.",
 }
 
 
@@ -61,6 +62,7 @@ def check_add_field(ctx: OperationContext) -> Iterator[Finding]:
 
     if not field.null and not has_db_default(field) and not field.primary_key:
         yield from _not_null_without_db_default(ctx, field, table, model_field)
+    yield from _check_scan(ctx, field, column, table, model_field)
     if has_db_default(field):
         kind = default_volatility(field.db_default)
         if kind == "volatile":
@@ -109,6 +111,35 @@ def check_add_field(ctx: OperationContext) -> Iterator[Finding]:
             concurrent_index_fix(ctx, column, unique=False),
             effect="pre",
         )
+
+
+def _check_scan(
+    ctx: OperationContext, field: Field, column: str, table: str, label: str
+) -> Iterator[Finding]:
+    check = check_constraint(field)
+    if check is None:
+        return
+    op = ctx.operation
+    name = index_name(table, column, "check")
+    null = "NULL" if field.null else "<NOT NULL and the default, as Django adds it>"
+    kind = column_type(field, ctx.state) or "<type>"
+    add_column = f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind} {null}'
+    validate = f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"'
+    constraint = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" CHECK ("{column}" {check}) NOT VALID'
+    yield ctx.finding(
+        "add-field-check",
+        "error",
+        f"{label} is a {type(field).__name__}: Django adds the column with CHECK ({column} {check}), and "
+        f"PostgreSQL verifies it against every existing row of {table} (all NULL or the default, yet it "
+        "reads them all) while holding ACCESS EXCLUSIVE: reads and writes wait for the whole scan.",
+        "migrations.SeparateDatabaseAndState(\n"
+        f"    state_operations=[migrations.AddField({op.model_name!r}, {op.name!r}, {field_source(op)})],\n"
+        f"    database_operations=[migrations.RunSQL({add_column!r}), migrations.RunSQL({constraint!r})],\n"
+        ")\n"
+        f"# a later migration (post): migrations.RunSQL({validate!r})",
+        effect="blocked",
+        effect_when_acknowledged="pre",
+    )
 
 
 def _not_null_without_db_default(

@@ -154,25 +154,22 @@ def _rebuilt_like_index(
     if not like_index_rebuilt(was, now) or not type_change_is_metadata_only(was.type, now.type):
         return  # a type change that rewrites the table is already blocked by alter-field-type
     op = ctx.operation
-    old_like = django_index_name(table, was.column, "_like")
-    like = django_index_name(table, now.column, "_like")
-    opclass = "text_pattern_ops" if now.type == "text" else "varchar_pattern_ops"
+    like = django_index_name(table, was.column, "_like")
+    alter = f'ALTER TABLE "{table}" ALTER COLUMN "{now.column}" TYPE {now.type}'
     yield ctx.finding(
         "alter-field-like-index",
         "warning",
-        f"{label}: {was.type} -> {now.type} needs no rewrite, but Django drops the LIKE index of "
+        f"{label}: {was.type} -> {now.type} needs no rewrite, but Django drops the LIKE index {like} of "
         f"{table}.{now.column} and builds it again with a plain CREATE INDEX in the same transaction as "
         f"the ALTER COLUMN, whose ACCESS EXCLUSIVE lock is held until the build is done: reads and writes "
         f"of {table} wait for the whole build.",
+        "# the ALTER alone rewrites nothing and keeps every index; the kept varchar_pattern_ops index\n"
+        "# serves LIKE on the text column as well\n"
         "migrations.SeparateDatabaseAndState(\n"
         f"    state_operations=[migrations.AlterField({op.model_name!r}, {op.name!r}, {field_source(op)})],\n"
-        "    database_operations=[\n"
-        f"        migrations.RunSQL('DROP INDEX CONCURRENTLY IF EXISTS \"{old_like}\"'),\n"
-        f"        migrations.RunSQL('ALTER TABLE \"{table}\" ALTER COLUMN \"{now.column}\" "
-        f"TYPE {now.type}'),\n"
-        f"        migrations.RunSQL('CREATE INDEX CONCURRENTLY \"{like}\" ON \"{table}\" "
-        f"(\"{now.column}\" {opclass})'),\n"
-        "    ],\n)\n# with atomic = False on the migration",
+        f"    database_operations=[migrations.RunSQL({alter!r})],\n"
+        ")\n"
+        'djhelm_ack = {"run-sql-alter-column-type": "varchar -> text: metadata only, the indexes stay"}',
         effect="pre",
     )
 

@@ -39,6 +39,7 @@ _CODES = {
     "sql-add-column-not-null": (
         "run-sql-add-column-not-null", "ADD COLUMN NOT NULL without a default breaks old INSERTs."),
     "sql-add-column-unique": ("run-sql-add-column-unique", "ADD COLUMN UNIQUE builds an index under lock."),
+    "sql-add-column-check": ("run-sql-add-column-check", "ADD COLUMN with CHECK scans every row under lock."),
     "sql-add-column-fk": (
         "run-sql-add-column-fk", "ADD COLUMN REFERENCES locks both tables while it checks."),
     "sql-constraint-validates": (
