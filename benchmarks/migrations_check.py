@@ -5,6 +5,9 @@ db_default AddField, no-SQL AlterField, max_length changes, RemoveField, cross-a
 CreateModel/DeleteModel, a NOT NULL AddField with a Python default, AlterModelOptions), then times:
 
 - djhelm: `djhelm migrations check PROJECT --format json` (no database; best of --repeat runs);
+- the Django floor: what any Django-aware checker must do at least, in a fresh process: django.setup(),
+  MigrationLoader(None), and every operation's state_forwards along the whole plan (no judging, no
+  output). djhelm's ratio to it is its own overhead;
 - django-migration-linter: `python manage.py lintmigrations --no-cache`, which needs a database
   connection (it runs sqlmigrate per migration): a real PostgreSQL server started by this script
   (tests/support/postgres.py), or SQLite with --linter-db sqlite.
@@ -114,6 +117,32 @@ def generate(root: Path, migrations: int, apps: int, database: str) -> Path:
     return root
 
 
+FLOOR = textwrap.dedent("""
+    import django
+    from django.conf import settings
+    # judged as PostgreSQL, as djhelm judges it: the PostgreSQL backend (never connected) for any other
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        settings.DATABASES["default"] = {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1",
+                                         "PORT": "1", "NAME": "floor"}
+    django.setup()
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.state import ProjectState
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    graph = loader.graph
+    seen, plan = set(), []
+    for leaf in sorted(graph.leaf_nodes()):
+        for key in graph.forwards_plan(leaf):
+            if key not in seen:
+                seen.add(key)
+                plan.append(key)
+    state = ProjectState(real_apps=set(loader.unmigrated_apps))
+    for app_label, name in plan:
+        for operation in graph.nodes[(app_label, name)].operations:
+            operation.state_forwards(app_label, state)
+    print(len(plan))
+""")
+
+
 def _timed(
     command: list[str], cwd: Path, env: dict[str, str]
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -150,21 +179,38 @@ def main() -> int:
             generate(root, args.migrations, args.apps, database)
             entry = "import sys; sys.argv[0] = 'djhelm'; from djhelm.cli import main; main()"
             djhelm = [sys.executable, "-c", entry, "migrations", "check", str(root), "--format", "json"]
-            runs = []
-            for _ in range(args.repeat):
-                seconds, done = _timed(djhelm, root, env)
-                if done.returncode not in (0, 1):
-                    print(done.stderr, file=sys.stderr)
-                    return 2
-                runs.append(seconds)
-            verdicts = json.loads(done.stdout)["migrations"]
+            floor = [sys.executable, "-c", FLOOR]
+            floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(root)}
+            # cold: no bytecode of the migration files (a CI run without a cache); warm: kept bytecode
+            cold_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+            cold_floor_env = {**floor_env, "PYTHONDONTWRITEBYTECODE": "1"}
+            warm_env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            warm_floor_env = {k: v for k, v in floor_env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            timings: dict[str, list[float]] = {}
+            steps = (
+                ("djhelm_cold", djhelm, cold_env), ("floor_cold", floor, cold_floor_env),
+                ("warm_up", floor, warm_floor_env),
+                ("djhelm_warm", djhelm, warm_env), ("floor_warm", floor, warm_floor_env),
+            )
+            for label, command, run_env in steps:
+                for _ in range(1 if label == "warm_up" else args.repeat):
+                    seconds, done = _timed(command, root, run_env)
+                    if done.returncode not in (0, 1):
+                        print(done.stderr, file=sys.stderr)
+                        return 2
+                    timings.setdefault(label, []).append(seconds)
+                    if label.startswith("djhelm"):
+                        verdicts = json.loads(done.stdout)["migrations"]
+            runs = timings["djhelm_cold"]
             phases = {p: sum(1 for v in verdicts if v["phase"] == p) for p in ("pre", "post", "blocked")}
+            best = {label: min(values) for label, values in timings.items()}
             report = {
                 "migrations": len(verdicts),
                 "apps": args.apps,
-                "djhelm_seconds_best": round(min(runs), 3),
-                "djhelm_seconds_all": [round(r, 3) for r in runs],
                 "djhelm_phases": phases,
+                "seconds_best": {k: round(v, 3) for k, v in best.items() if k != "warm_up"},
+                "djhelm_over_floor_cold": round(best["djhelm_cold"] / best["floor_cold"], 2),
+                "djhelm_over_floor_warm": round(best["djhelm_warm"] / best["floor_warm"], 2),
             }
             if not args.skip_linter:
                 linter = [sys.executable, "manage.py", "lintmigrations", "--no-cache"]
@@ -176,7 +222,7 @@ def main() -> int:
                 report["linter_summary"] = summary
                 if done.returncode not in (0, 1):
                     report["linter_stderr_tail"] = done.stderr.strip().splitlines()[-3:]
-                report["speedup"] = round(seconds / min(runs), 1)
+                report["speedup_over_linter_cold"] = round(seconds / min(runs), 1)
         finally:
             if server is not None:
                 server.destroy()

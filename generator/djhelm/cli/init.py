@@ -10,10 +10,7 @@ from typing import Annotated
 import typer
 
 from djhelm.cli._common import user_errors
-from djhelm.config import parse_config
 from djhelm.errors import ConfigError, DjhelmError, OutputExistsError, ProjectError
-from djhelm.project import read_project
-from djhelm.scaffold import build
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -30,6 +27,11 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def _init(project_dir: Path, output: Path | None, force: bool) -> tuple[Path, list[str]]:
+    # imported here: the config schema and jsonschema load only for `djhelm init`, not for every command
+    from djhelm.config import parse_config
+    from djhelm.project import read_project
+    from djhelm.scaffold import build
+
     project = read_project(project_dir)
     target = output if output is not None else project_dir / "djhelm.yaml"
     if target.is_dir():

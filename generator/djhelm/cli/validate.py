@@ -8,17 +8,15 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from djhelm.cli._common import user_errors
 from djhelm.errors import InputError, Problem
-from djhelm.validation import Report, Source, default_versions, resolve_versions, validate_per_version
-from djhelm.validation.helm import find_helm, render_chart
-from djhelm.validation.inputs import is_chart, read_manifests
-from djhelm.validation.kubeconform import find_kubeconform, run_kubeconform
-from djhelm.validation.output import to_json, to_text
+
+if TYPE_CHECKING:
+    from djhelm.validation import Report, Source
 
 INVALID_EXIT = 1
 
@@ -90,6 +88,13 @@ def validate(
     ] = "kubeconform",
 ) -> None:
     """Validate manifests or a chart offline: strict schemas per version, then zero-downtime rules."""
+    # imported here: the schemas and jsonschema load only when something is validated (not for --help)
+    from djhelm.validation import default_versions, resolve_versions, validate_per_version
+    from djhelm.validation.helm import find_helm, render_chart
+    from djhelm.validation.inputs import is_chart, read_manifests
+    from djhelm.validation.kubeconform import find_kubeconform, run_kubeconform
+    from djhelm.validation.output import to_json, to_text
+
     with user_errors():
         requested = [v for item in (kube_version or []) for v in item.split(",") if v.strip()]
         versions = resolve_versions(requested or list(default_versions()))

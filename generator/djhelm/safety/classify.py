@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import sys
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,28 @@ def full_plan(graph: MigrationGraph) -> list[Key]:
                 seen.add(key)
                 plan.append(key)
     return plan
+
+
+@contextmanager
+def _reference_scan_only_for_rendered_apps() -> Iterator[None]:
+    """ProjectState.alter_field asks ``field_is_referenced`` (a scan of every field of every model) only
+    to choose how rendered model classes get reloaded, and reloads nothing when the state has no
+    rendered apps. The checker never renders them, so the answer is unused; on a long history the scan
+    was most of the replay. States with rendered apps still get Django's own answer."""
+    from django.db.migrations import state as state_module
+
+    django_answer = state_module.field_is_referenced
+
+    def field_is_referenced(state: Any, model_tuple: Any, field_tuple: Any) -> bool:
+        if "apps" not in state.__dict__:
+            return False  # unused by reload_model without rendered apps
+        return bool(django_answer(state, model_tuple, field_tuple))
+
+    state_module.field_is_referenced = field_is_referenced
+    try:
+        yield
+    finally:
+        state_module.field_is_referenced = django_answer
 
 
 def migration_path(migration: Any) -> str | None:
@@ -279,14 +302,15 @@ def classify_loader(
     verdicts: dict[Key, MigrationVerdict] = {}
     # With an explicit list of unapplied migrations, tables they create do not exist yet.
     release: set[ModelKey] | None = set() if only is not None and only_is_pending else None
-    for key in plan[: last + 1]:
-        migration = graph.nodes[key]
-        if key in judged_set:
-            verdicts[key] = judge_migration(
-                key[0], migration, state, release,
-                overrides=read_overrides(migration, listed.get(key)), third_party=key[0] not in own)
-        else:
-            _replay(key[0], migration, state, migration_path(migration))
+    with _reference_scan_only_for_rendered_apps():
+        for key in plan[: last + 1]:
+            migration = graph.nodes[key]
+            if key in judged_set:
+                verdicts[key] = judge_migration(
+                    key[0], migration, state, release,
+                    overrides=read_overrides(migration, listed.get(key)), third_party=key[0] not in own)
+            else:
+                _replay(key[0], migration, state, migration_path(migration))
     if dependencies:
         _dependency_check(graph, judged, verdicts, listed)
     return [verdicts[key] for key in judged]

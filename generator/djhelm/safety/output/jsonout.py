@@ -39,5 +39,9 @@ def verdict_dict(verdict: MigrationVerdict, base: Path) -> dict[str, Any]:
 
 
 def render(verdicts: Sequence[MigrationVerdict], base: Path) -> str:
-    payload = {"migrations": [verdict_dict(v, base) for v in verdicts]}
-    return json.dumps(payload, indent=2, sort_keys=False) + "\n"
+    """One migration per line: readable, diffable, and written by json's C encoder (an indented dump
+    goes through its pure-Python one, a tenth of a second on a long history)."""
+    if not verdicts:
+        return '{"migrations": []}\n'
+    lines = ",\n".join(f"  {json.dumps(verdict_dict(v, base))}" for v in verdicts)
+    return '{"migrations": [\n' + lines + "\n]}\n"

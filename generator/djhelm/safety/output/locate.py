@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+import os
+from functools import cache
 from pathlib import Path
 
 
+@cache
+def _real_directory(directory: str) -> str:
+    # Resolving each path walks every component (a syscall each); a project has far fewer migration
+    # folders than migration files.
+    return os.path.realpath(directory)
+
+
 def display_path(path: str | None, base: Path) -> str | None:
+    """``path`` with symlinks resolved, relative to ``base`` when under it, with forward slashes."""
     if path is None:
         return None
-    resolved = Path(path).resolve()
-    try:
-        return resolved.relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return resolved.as_posix()
+    directory, name = os.path.split(os.path.abspath(path))
+    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(_real_directory(directory), name)
+    root = _real_directory(str(base))
+    if real.startswith(root.rstrip(os.sep) + os.sep):
+        real = real[len(root.rstrip(os.sep)) + 1 :]
+    return real.replace(os.sep, "/")
 
 
-@lru_cache(maxsize=256)
+@cache
 def operation_lines(path: str) -> tuple[int, tuple[int, ...]]:
     """(line of ``class Migration``, line of each element of its ``operations`` list)."""
     try:
