@@ -245,3 +245,58 @@ def test_helm_output_locations_name_the_template_and_count_from_its_source_line(
         ("c/templates/a.yaml", 1),
         ("c/templates/b.yaml", 1),
     ]
+
+
+def test_field_lines_are_found_again_in_every_document_shape() -> None:
+    """Positions are read again only for a document with a finding, from its own lines: block, indented,
+    flow and kind: List documents of one stream all point at the line of the bad field."""
+    text = (
+        "apiVersion: v1\n"                     # 1
+        "kind: ConfigMap\n"
+        "metadata: {name: a}\n"
+        "data: {A: b}\n"
+        "---\n"                                # 5
+        "apiVersion: v1\n"
+        "kind: ConfigMap\n"
+        "metadata:\n"
+        "  name: b\n"
+        "  labelz: {x: y}\n"                   # 10: block document
+        "---\n"
+        "  apiVersion: v1\n"
+        "  kind: ConfigMap\n"
+        "  metadata:\n"
+        "    name: c\n"                        # 15
+        "    labelz: {x: y}\n"                 # 16: indented document
+        "--- {apiVersion: v1, kind: ConfigMap,\n"
+        "  metadata: {name: d,\n"
+        "    labelz: {x: y}}}\n"               # 19: flow document
+        "---\n"                                # 20
+        "apiVersion: v1\n"
+        "kind: List\n"
+        "items:\n"
+        "- apiVersion: v1\n"
+        "  kind: ConfigMap\n"                  # 25
+        "  metadata:\n"
+        "    name: e\n"
+        "    labelz: {x: y}\n"                 # 28: List item
+    )
+    report = validate_documents([Source(text, "in.yaml")], ("1.37",), rules=False)
+    lines = sorted(f.location.line for f in schema_errors(report) if f.path == "metadata.labelz")
+    assert lines == [10, 16, 19, 28]
+
+
+def test_no_yaml_node_tree_is_kept_per_object() -> None:
+    """Memory stays flat with the number of objects: node trees are dropped once the data is built."""
+    import gc
+
+    from yaml.nodes import Node
+
+    from djhelm.validation.loader import parse_manifests
+
+    stream = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{A: b}}\n"
+                     for i in range(200))
+    loaded = parse_manifests(stream, "in.yaml")
+    gc.collect()
+    assert len(loaded.objects) == 200
+    assert sum(1 for o in gc.get_objects() if isinstance(o, Node)) == 0
+    assert loaded.objects[150].locate(("data", "A")).line == 5 * 150 + 5

@@ -20,6 +20,7 @@ from djhelm.errors import InputError, Problem
 from djhelm.validation.model import Finding, Location, ManifestObject, Severity
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Composer = _Loader  # positions only: composing a document again needs no constructor
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _HELM_SOURCE = re.compile(r"^# Source: (.+?)\s*$")
 
@@ -167,6 +168,57 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
 FieldPath = tuple[str | int, ...]
 
 
+@dataclass(frozen=True)
+class _Span:
+    """Where one document's root node is written in the stream: enough to read its positions again.
+
+    Keeping the node tree of every document for line numbers cost ~33 KB per object; a span costs a few
+    integers, and only a document with a finding is composed again (from whole lines, so indentation
+    is kept, with the line count added back)."""
+
+    text: str
+    start: int  # index of the first character of the line the node starts on
+    end: int
+    first_line: int  # 0-based line of ``start`` in the stream
+
+    def compose(self) -> Node | None:
+        try:
+            node = yaml.compose(self.text[self.start : self.end], Loader=_Composer)
+        except yaml.YAMLError:
+            return None
+        if node is not None:
+            _shift_lines(node, self.first_line)
+        return node
+
+
+def _shift_lines(root: Node, offset: int) -> None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        node.start_mark = _Shifted(node.start_mark.line + offset)
+        stack.extend(_children(node))
+
+
+@dataclass(frozen=True)
+class _Shifted:
+    line: int
+
+
+def _lazy_line_finder(span: _Span, prefix: FieldPath = ()) -> Callable[[FieldPath], int | None]:
+    """A field path -> line function that composes the document only when first asked."""
+    composed: list[Node | None] = []
+
+    def find(path: FieldPath) -> int | None:
+        if not composed:
+            composed.append(span.compose())
+        root = composed[0]
+        if root is None:
+            return span.first_line + 1
+        return _line_finder(root, prefix)(path)
+
+    return find
+
+
 def _line_finder(root: Node, prefix: FieldPath = ()) -> Callable[[FieldPath], int | None]:
     """Return a function mapping a field path (relative to the object) to the line where it is written."""
 
@@ -272,7 +324,9 @@ def parse_manifests(text: str, name: str, *, helm_sources: bool = False) -> Load
                 )
             if data is None or node is None:
                 continue
-            _add_document(result, data, node, index, doc_line, where)
+            line_start = text.rfind("\n", 0, node.start_mark.index) + 1
+            span = _Span(text, line_start, node.end_mark.index, node.start_mark.line)
+            _add_document(result, data, node, span, index, doc_line, where)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         error_line: int | None = mark.line + 1 if mark is not None else None
@@ -341,6 +395,7 @@ def _add_document(
     result: LoadResult,
     data: Any,
     node: Node,
+    span: _Span,
     index: int,
     doc_line: int | None,
     where: Callable[[int | None], tuple[str, int | None]],
@@ -386,11 +441,12 @@ def _add_document(
                 continue
             result.objects.append(
                 ManifestObject(
-                    item, item_location, line_of=_relative(_line_finder(node, ("items", item_index)), where)
+                    item, item_location,
+                    line_of=_relative(_lazy_line_finder(span, ("items", item_index)), where),
                 )
             )
         return
-    result.objects.append(ManifestObject(data, location, line_of=_relative(_line_finder(node), where)))
+    result.objects.append(ManifestObject(data, location, line_of=_relative(_lazy_line_finder(span), where)))
 
 
 def _key_text(node: Node, key: Any) -> Any:
