@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -177,21 +176,23 @@ def generate(folder: Path, count: int, files: int) -> list[Path]:
     return paths
 
 
-def timed(command: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (user + system of the child: steadier on a busy machine), exit code."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def timed(command: list[str]) -> tuple[float, float, int, float]:
+    """Wall seconds, CPU seconds (user + system of the child: steadier on a busy machine), exit code, and
+    the child's peak memory (max RSS, MB), from wait4 on that one child."""
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done.returncode
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, child.returncode, usage.ru_maxrss / 1024
 
 
-def in_process(sources: list[Source], version: str, precheck: bool = True) -> tuple[float, float, int]:
+def in_process(
+    sources: list[Source], version: str, precheck: bool = True
+) -> tuple[float, float, int, float | None]:
     start, cpu_start = time.perf_counter(), time.process_time()
     report = validate_documents(sources, [version], precheck=precheck)
-    return time.perf_counter() - start, time.process_time() - cpu_start, 0 if report.valid else 1
+    return time.perf_counter() - start, time.process_time() - cpu_start, 0 if report.valid else 1, None
 
 
 def main() -> None:
@@ -203,7 +204,7 @@ def main() -> None:
     parser.add_argument("--kube-version", default="1.37")
     args = parser.parse_args()
     version = args.kube_version
-    rows: list[tuple[str, float, float, int]] = []
+    rows: list[tuple[str, float, float, int, float | None]] = []
     kv = shutil.which("kubernetes-validate", path=str(BIN)) or shutil.which("kubernetes-validate")
     with tempfile.TemporaryDirectory(prefix="djhelm-bench-") as tmp:
         folder = Path(tmp)
@@ -223,10 +224,12 @@ def main() -> None:
         f"{args.count} objects in {len(paths)} files, Kubernetes {version}, python {sys.version.split()[0]}, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'tool':<38} {'wall s':>7} {'obj/s wall':>10} {'cpu s':>7} {'obj/s cpu':>10} {'exit':>5}")
-    for name, wall, cpu, code in rows:
+    header = f"{'tool':<38} {'wall s':>7} {'obj/s wall':>10} {'cpu s':>7} {'obj/s cpu':>10} {'exit':>5}"
+    print(f"{header} {'max MB':>7}")
+    for name, wall, cpu, code, peak in rows:
         rate_wall, rate_cpu = args.count / wall, args.count / cpu
-        print(f"{name:<38} {wall:>7.2f} {rate_wall:>10.0f} {cpu:>7.2f} {rate_cpu:>10.0f} {code:>5}")
+        memory = f"{peak:>7.0f}" if peak is not None else f"{'-':>7}"
+        print(f"{name:<38} {wall:>7.2f} {rate_wall:>10.0f} {cpu:>7.2f} {rate_cpu:>10.0f} {code:>5} {memory}")
     if kv:
         print(
             f"djhelm validate CLI vs kubernetes-validate: {rows[-1][1] / rows[0][1]:.1f}x (wall), "
