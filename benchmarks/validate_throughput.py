@@ -162,6 +162,11 @@ def hpa(i: int) -> dict[str, Any]:
 MAKERS: list[Callable[[int], dict[str, Any]]] = [deployment, service, configmap, job, pdb, hpa]
 
 
+class _PlainDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def generate(folder: Path, count: int, files: int) -> list[Path]:
     objects = [MAKERS[n % len(MAKERS)](n // len(MAKERS)) for n in range(count)]
     per_file = -(-count // files)
@@ -171,7 +176,8 @@ def generate(folder: Path, count: int, files: int) -> list[Path]:
         if not chunk:
             break
         path = folder / f"manifests-{index:03d}.yaml"
-        path.write_text(yaml.safe_dump_all(chunk, sort_keys=False))
+        # no anchors for Python objects that happen to be shared: Helm's output never has any
+        path.write_text(yaml.dump_all(chunk, Dumper=_PlainDumper, sort_keys=False))
         paths.append(path)
     return paths
 

@@ -292,7 +292,8 @@ def parse_manifests(text: str, name: str, *, helm_sources: bool = False) -> Load
         while loader.check_node():
             index += 1
             node = loader.get_node()
-            if may_alias and node is not None:
+            # an alias is written *name: a document without "*" has none (the usual case, and Helm's)
+            if may_alias and node is not None and "*" in text[node.start_mark.index : node.end_mark.index]:
                 _check_aliases(node, where)
             before = len(loader.duplicates)
             notes_before = len(loader.notes)
