@@ -231,6 +231,23 @@ def check_history(apps: dict[str, dict[str, str]]) -> None:
     report = json.loads(result.stdout)
     blocked = [m for m in report["migrations"] if m["phase"] == "blocked"]
     assert bool(blocked) is (result.returncode == 1)
+    for judged in report["migrations"]:
+        rules = {f["rule"] for f in judged["findings"]}
+        # a migration that emits no SQL is never blocked (only a malformed declaration can block it)
+        if all(effect == "any" for effect in judged["operations"]) and not rules & _DECLARATION_PROBLEMS:
+            assert judged["phase"] != "blocked", judged
+        # severity follows the claim: a remark (info) never says that traffic waits
+        for finding in judged["findings"]:
+            if finding["severity"] == "info" and "acknowledged" not in finding:
+                claims = [c for c in _TRAFFIC_WAITS if c in finding["message"]]
+                assert claims == [], finding
+
+
+_DECLARATION_PROBLEMS = {"invalid-override", "ack-without-reason"}
+_TRAFFIC_WAITS = (
+    "reads and writes wait", "no reads or writes", "writes wait", "blocks writes", "blocks every",
+    "reads wait",
+)
 
 
 @fuzz_settings(ci_examples=25)
