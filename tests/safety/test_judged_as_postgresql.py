@@ -63,3 +63,30 @@ def test_without_a_postgresql_driver_the_connection_still_reports_postgresql(tmp
     )
     checked = CheckRun(done.returncode, done.stdout, done.stderr)
     assert checked.rules("shop", "0002_branch") == ["add-field-not-null-default"], checked.stderr
+
+
+def test_runsql_without_the_parser_installed_says_so(tmp_path: Path) -> None:
+    """migrate_phase may run in an image with djhelm installed --no-deps: no pglast. A RunSQL is then
+    undecided (blocked) with the fix, unless the migration declares its phase."""
+    apps = {"shop": {
+        "0001_initial": migration(create_model("Item", "('name', models.CharField(max_length=20))"),
+                                  initial=True),
+        "0002_sql": migration("migrations.RunSQL('CREATE INDEX item_name ON shop_item (name)')",
+                              deps=[("shop", "0001_initial")]),
+        "0003_declared": migration("migrations.RunSQL('SELECT 1')", deps=[("shop", "0002_sql")],
+                                   body="djhelm_phase = 'pre'"),
+    }}
+    project = write_project(tmp_path, apps)
+    blank_parser = "import sys; sys.modules['pglast'] = None; "
+    environment = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
+    done = subprocess.run(
+        [sys.executable, "-c", blank_parser + "sys.argv[0] = 'djhelm'; from djhelm.cli import main; main()",
+         "migrations", "check", str(project), "--format", "json"],
+        capture_output=True, text=True, env=environment, cwd=project, check=False, timeout=300,
+    )
+    checked = CheckRun(done.returncode, done.stdout, done.stderr)
+    assert checked.returncode == 1, checked.stderr
+    assert checked.phases["shop.0002_sql"] == "blocked"
+    finding = checked.verdict("shop", "0002_sql")["findings"][0]
+    assert finding["rule"] == "run-sql-parser-missing" and "pip install pglast" in finding["fix"]
+    assert checked.phases["shop.0003_declared"] == "pre"

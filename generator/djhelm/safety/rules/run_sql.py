@@ -63,6 +63,7 @@ _CODES = {
 _UNDECIDED = frozenset({"sql-unparseable", "sql-unknown-statement", "sql-opaque-block"})
 IDS = {rule_id: text for rule_id, text in _CODES.values()} | {
     "run-sql-contract": "RunSQL that drops what the old code uses: post-deploy.",
+    "run-sql-parser-missing": "RunSQL cannot be judged: pglast is not installed where the checker runs.",
 }
 
 
@@ -78,6 +79,17 @@ def check_run_sql(ctx: OperationContext) -> Iterator[Finding]:
     declared = ctx.overrides.declared
     try:
         judged = judge_run_sql(ctx.operation.sql, atomic=ctx.atomic, new_tables=new_tables(ctx))
+    except ModuleNotFoundError as error:
+        if error.name != "pglast":
+            raise
+        # djhelm.runtime may run in an image that installed djhelm without its dependencies
+        yield ctx.finding(
+            "run-sql-parser-missing", "info" if declared in ("pre", "post", "any") else "error",
+            "RunSQL is judged with PostgreSQL's own parser (pglast), which is not installed here",
+            "pip install pglast (a dependency of djhelm) where migrate_phase runs, or declare the phase: "
+            'djhelm_phase = "pre"  # or "post"',
+            effect=None if declared in ("pre", "post", "any") else "blocked")
+        return
     except ValueError as error:
         yield ctx.finding(
             "run-sql-unparseable", "error", f"RunSQL's sql has a shape Django rejects: {error}",
