@@ -30,7 +30,16 @@ def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = No
 def test_valid_file_exits_0() -> None:
     result = invoke(GOOD)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("valid: 9 object(s) on Kubernetes 1.29, 1.37")
+    assert result.output.startswith("valid: 9 object(s) x 2 version(s) = 18 checked on Kubernetes 1.29, 1.37")
+
+
+def test_text_and_json_count_the_same_objects() -> None:
+    import json
+
+    text = invoke(GOOD).output
+    summary = json.loads(invoke(GOOD, "--format", "json").output)["summary"]
+    assert text.startswith(f"valid: {summary['distinctObjects']} object(s) x 2 version(s) = "
+                           f"{summary['objects']} checked")
 
 
 def test_invalid_file_exits_1_with_location_and_fix(tmp_path: Path) -> None:
@@ -124,7 +133,7 @@ def test_json_contract() -> None:
     ]
     assert payload["schemaVersion"] == 1 and payload["valid"] is False and payload["source"] == "-"
     assert payload["kubeVersions"] == ["1.29", "1.37"]
-    assert payload["summary"] == {"objects": 18, "errors": 2, "warnings": 0, "infos": 0}
+    assert payload["summary"] == {"objects": 18, "distinctObjects": 9, "errors": 2, "warnings": 0, "infos": 0}
     assert set(payload["objects"][0]) == {
         "kubeVersion",
         "apiVersion",
@@ -199,10 +208,17 @@ def test_helm_binary_found_through_path(helm3: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_empty_input_is_valid_but_warns() -> None:
-    result = invoke("-", input="---\n# nothing\n")
-    assert result.exit_code == 0
-    assert "warning K8S006: no Kubernetes objects in the input" in result.output
+@pytest.mark.parametrize("text", ["", "---\n# nothing\n", "---\n---\n"])
+def test_empty_input_is_an_input_error(text: str) -> None:
+    result = invoke("-", input=text)
+    assert result.exit_code == 2, result.output
+    assert "no Kubernetes objects in the input" in result.output and "fix:" in result.output
+
+
+def test_a_document_that_is_not_an_object_is_still_reported_as_invalid() -> None:
+    result = invoke("-", input="- a\n- b\n")
+    assert result.exit_code == 1, result.output
+    assert "K8S004" in result.output
 
 
 @pytest.mark.helm

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from djhelm.cli import chart, init, migrations, validate
@@ -12,7 +14,27 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help: it reads the same in a pipe, and flags show no "<bool>" placeholder
+    rich_markup_mode=None,
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from djhelm import __version__
+
+        typer.echo(f"djhelm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Show the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Helm charts for Django projects whose upgrades never take the site down."""
 chart.register(app)
 init.register(app)
 validate.register(app)

@@ -15,9 +15,11 @@ DRIFT_EXIT = 1
 
 
 def render(
-    config: Annotated[Path, typer.Argument(help="Path of djhelm.yaml.", show_default=False)],
+    config: Annotated[
+        Path, typer.Argument(help="Path of djhelm.yaml.", show_default=False, metavar="CONFIG")
+    ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Chart directory to write (replaced whole).")
+        Path, typer.Option("--output", "-o", help="Chart directory to write (replaced whole).", metavar="DIR")
     ],
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 and print a diff when DIR is out of date.")

@@ -72,10 +72,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command("init")
     def init(
-        project_dir: Annotated[Path, typer.Argument(help="Folder with the project's manage.py.")] = Path("."),
+        project_dir: Annotated[
+            Path, typer.Argument(help="Folder with the project's manage.py.", metavar="PROJECT_DIR")
+        ] = Path("."),
         output: Annotated[
             Path | None,
-            typer.Option("--output", "-o", help="Where to write (default: PROJECT_DIR/djhelm.yaml)."),
+            typer.Option(
+                "--output", "-o", help="Where to write (default: PROJECT_DIR/djhelm.yaml).", metavar="FILE"
+            ),
         ] = None,
         force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     ) -> None:

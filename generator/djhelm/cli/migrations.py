@@ -9,7 +9,9 @@ import typer
 
 from djhelm.cli._common import project_code_output, user_errors
 
-app = typer.Typer(help="Judge Django migrations for zero-downtime deploys.", no_args_is_help=True)
+app = typer.Typer(
+    help="Judge Django migrations for zero-downtime deploys.", no_args_is_help=True, rich_markup_mode=None
+)
 
 BLOCKED = 1
 
@@ -22,20 +24,26 @@ def _group() -> None:
 @app.command("check")
 def check(
     project_dir: Annotated[
-        Path, typer.Argument(help="Folder of the Django project (manage.py / djhelm.yaml); put on sys.path.")
+        Path, typer.Argument(help="Folder of the Django project (manage.py / djhelm.yaml); put on sys.path.",
+                       metavar="PROJECT_DIR")
     ] = Path("."),
     settings: Annotated[
-        str | None, typer.Option("--settings", help="Settings module (default: $DJANGO_SETTINGS_MODULE, "
-                                 "djhelm.yaml django.settingsModule, then manage.py).")
+        str | None,
+        typer.Option("--settings", metavar="MODULE",
+                     help="Settings module (default: $DJANGO_SETTINGS_MODULE, "
+                     "djhelm.yaml django.settingsModule, then manage.py)."),
     ] = None,
     apps: Annotated[
-        list[str] | None, typer.Option("--app", help="Judge only this app (repeatable; installed apps too).")
+        list[str] | None,
+        typer.Option("--app", metavar="LABEL", help="Judge only this app (repeatable; installed apps too)."),
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Judge only migration files added after this git ref.")
+        str | None,
+        typer.Option("--since", metavar="GIT_REF",
+                     help="Judge only migration files added after this git ref."),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="text | json | sarif | github")
+        str, typer.Option("--format", help="text | json | sarif | github", metavar="FORMAT")
     ] = "text",
 ) -> None:
     """Classify migrations as pre (expand), post (contract) or blocked, without a database.

@@ -33,6 +33,7 @@ def validate(
             help="Chart directory (rendered with helm template), manifest file, folder of manifests, "
             "or - for stdin.",
             show_default=False,
+            metavar="PATH",
         ),
     ],
     kube_version: Annotated[
@@ -40,21 +41,23 @@ def validate(
         typer.Option(
             "--kube-version",
             "-k",
+            metavar="VERSION",
             help="Kubernetes version to validate against; repeat or comma-separate. "
             "Default: 1.29 and the newest bundled.",
             show_default=False,
         ),
     ] = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+        OutputFormat, typer.Option("--format", "-f", help="Output format: text or json.", metavar="FORMAT")
     ] = OutputFormat.text,
     helm_binary: Annotated[
-        str, typer.Option("--helm-binary", help="Helm used to render chart directories.")
+        str, typer.Option("--helm-binary", help="Helm used to render chart directories.", metavar="PATH")
     ] = "helm",
     values: Annotated[
         list[Path] | None,
         typer.Option(
             "--values",
+            metavar="FILE",
             help="Values file for chart directories (repeatable).",
             exists=True,
             dir_okay=False,
@@ -65,15 +68,17 @@ def validate(
         list[str] | None,
         typer.Option(
             "--set",
+            metavar="KEY=VALUE",
             help="KEY=VALUE passed to helm template for chart directories (repeatable).",
             show_default=False,
         ),
     ] = None,
     release_name: Annotated[
-        str, typer.Option("--release-name", help="Release name for helm template.")
+        str, typer.Option("--release-name", help="Release name for helm template.", metavar="NAME")
     ] = "release",
     namespace: Annotated[
-        str | None, typer.Option("--namespace", help="Namespace for helm template.", show_default=False)
+        str | None,
+        typer.Option("--namespace", help="Namespace for helm template.", show_default=False, metavar="NAME"),
     ] = None,
     strict_kinds: Annotated[
         bool, typer.Option("--strict-kinds", help="A kind without a schema is an error, not a warning.")
@@ -83,6 +88,7 @@ def validate(
         str,
         typer.Option(
             "--kubeconform-binary",
+            metavar="PATH",
             help="Also run this kubeconform -strict when it is on PATH; 'none' to skip.",
         ),
     ] = "kubeconform",
@@ -120,6 +126,12 @@ def validate(
         report: Report = validate_per_version(
             sources, strict_kinds=strict_kinds, rules=not schema_only, label=path
         )
+        if not report.objects and all(f.rule == "K8S006" for f in report.findings):
+            # Nothing to validate is a broken pipeline (helm failed, wrong folder), not a pass.
+            raise InputError(Problem(
+                "<stdin>" if path == "-" else path, "no Kubernetes objects in the input",
+                fix="check the path, or that the command piping into djhelm validate succeeded",
+            ))
         binary = None if kubeconform == "none" else find_kubeconform(kubeconform)
         if binary is not None:
             for version in versions:

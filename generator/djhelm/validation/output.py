@@ -10,6 +10,11 @@ from djhelm.validation.model import Finding, Report
 JSON_SCHEMA_VERSION = 1
 
 
+def distinct_objects(report: Report) -> int:
+    """Objects in the input; ``report.objects`` holds one result per object and Kubernetes version."""
+    return len({(o.location, o.kind, o.name) for o in report.objects})
+
+
 def to_json(report: Report) -> str:
     """The documented --format json contract (docs/validate.md); fields are only ever added."""
     payload: dict[str, Any] = {
@@ -19,6 +24,7 @@ def to_json(report: Report) -> str:
         "valid": report.valid,
         "summary": {
             "objects": len(report.objects),
+            "distinctObjects": distinct_objects(report),
             "errors": report.errors,
             "warnings": report.warnings,
             "infos": report.infos,
@@ -74,10 +80,11 @@ def to_text(report: Report) -> str:
         lines.append(_one_line(f"{location.render()}: {severity} {rule}{tag}: {message}"))
         if fix:
             lines.append(_one_line(f"  fix: {fix}"))
-    objects = len({(o.location, o.kind, o.name) for o in report.objects})
+    objects = distinct_objects(report)
     verdict = "valid" if report.valid else "INVALID"
     lines.append(
-        f"{verdict}: {objects} object(s) on Kubernetes {', '.join(report.kube_versions)}: "
+        f"{verdict}: {objects} object(s) x {len(report.kube_versions)} version(s) = {len(report.objects)} "
+        f"checked on Kubernetes {', '.join(report.kube_versions)}: "
         f"{report.errors} error(s), {report.warnings} warning(s), {report.infos} info"
     )
     return "\n".join(lines) + "\n"
