@@ -142,7 +142,7 @@ def test_valid_base_renders(tmp_path: Path) -> None:
         (VALID + "env:\n  EMPTY:\n", [":13: env.EMPTY: null is not of type 'string'", "quote it"]),
         (
             VALID + "secretEnv:\n  SECRET_KEY: hunter2\n",
-            [":13: secretEnv.SECRET_KEY: 'hunter2' is not of type 'object'"],
+            [":13: secretEnv.SECRET_KEY: a secret is not written in djhelm.yaml"],
         ),
         (
             VALID + "processes:\n  beat: {kind: celery-beat, app: shop.celery:app, replicas: 2}\n",
@@ -167,6 +167,15 @@ def test_bad_config(tmp_path: Path, text: str, expected: list[str]) -> None:
     assert stderr.startswith(f"error: {config}"), stderr
     for fragment in expected:
         assert fragment in stderr, stderr
+
+
+@pytest.mark.parametrize("written", ["hunter2-literal", "['a', 'b']", "42"])
+def test_a_literal_where_a_secret_reference_belongs_says_how_to_reference_it(
+        tmp_path: Path, written: str) -> None:
+    stderr, _ = _render_bad(tmp_path, VALID + f"secretEnv:\n  API_TOKEN: {written}\n")
+    assert "secretEnv.API_TOKEN: a secret is not written in djhelm.yaml" in stderr
+    assert "use {secretName: <Secret name>, key: <key inside it>}" in stderr
+    assert "hunter2" not in stderr  # the value may be the secret itself
 
 
 def test_every_problem_is_listed(tmp_path: Path) -> None:

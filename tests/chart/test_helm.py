@@ -201,3 +201,22 @@ def test_names_yaml_would_read_as_numbers_or_booleans_stay_strings(
     assert proc.returncode == 0, proc.stdout + proc.stderr
     labels = [doc["metadata"]["labels"] for doc in manifests(rendered)]
     assert all(isinstance(value, str) for found in labels for value in found.values()), labels
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_kubernetes_version_the_chart_claims_validates(helm: str, name: str) -> None:
+    """Chart.yaml's kubeVersion is a promise: rendered for each minor it admits (that djhelm has schemas
+    for), the chart must be valid on that minor."""
+    import yaml
+
+    from djhelm.validation.schemas import supported_versions
+
+    chart = committed_chart(name)
+    claim = yaml.safe_load((chart / "Chart.yaml").read_text())["kubeVersion"]
+    oldest = int(claim.removeprefix(">=").split(".")[1])
+    claimed = [v for v in supported_versions() if int(v.split(".")[1]) >= oldest]
+    assert len(claimed) >= 9, claimed
+    proc = subprocess.run([DJHELM, "validate", str(chart), "--helm-binary", helm, "-k", ",".join(claimed),
+                           "--kubeconform-binary", "none"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert " 0 error(s), 0 warning(s)" in proc.stdout, proc.stdout

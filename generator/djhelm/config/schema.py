@@ -137,6 +137,15 @@ def _explain(error: jsonschema.ValidationError, source: SourceMap, filename: str
             line,
             f"{hint}use one of: {', '.join(options)}",
         )
+    if kind == "type" and {"secretName", "key"} <= set(schema.get("properties", {})):
+        # The value written here is likely the secret itself: never show it.
+        return Problem(
+            filename,
+            "a secret is not written in djhelm.yaml: name the key of an existing Kubernetes Secret instead",
+            field,
+            line,
+            "use {secretName: <Secret name>, key: <key inside it>} and create the Secret outside the chart",
+        )
     if kind == "type":
         wanted = schema.get("type")
         wanted_text = " or ".join(wanted) if isinstance(wanted, list) else str(wanted)

@@ -19,8 +19,8 @@ def find_helm(binary: str) -> str:
     if found is None:
         raise ToolMissingError(
             f"{binary} is not on PATH: djhelm validate renders chart directories with `helm template`. "
-            "Install Helm (scripts/install-helm.sh), pass --helm-binary, or validate rendered manifests "
-            "(`helm template ... | djhelm validate -`)."
+            "Install Helm 3 or 4 (https://helm.sh/docs/intro/install/), pass --helm-binary with its path, "
+            "or validate rendered manifests (`helm template ... | djhelm validate -`)."
         )
     return found
 
