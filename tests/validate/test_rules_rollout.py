@@ -155,3 +155,44 @@ def test_zd004_unknown_server_is_info() -> None:
     del obj(objects, "Deployment", "shop-web")["spec"]["template"]["metadata"]["annotations"]
     web(objects)["args"] = ["./serve"]
     assert [f.severity for f in findings(run(objects), "ZD004")] == ["info", "info"]
+
+
+def test_a_deployment_a_service_selects_is_serving_even_without_declared_ports() -> None:
+    """Declaring ports is optional; a Service still sends traffic to the pods it selects."""
+    objects = app()
+    deployment = obj(objects, "Deployment", "shop-web")
+    for container in deployment["spec"]["template"]["spec"]["containers"]:
+        container.pop("ports", None)
+        container.pop("readinessProbe", None)
+    deployment["metadata"]["labels"].pop("app.kubernetes.io/component", None)
+    deployment["spec"]["template"]["metadata"]["labels"].pop("app.kubernetes.io/component", None)
+    service = obj(objects, "Service", "shop")
+    service["spec"]["selector"] = dict(deployment["spec"]["template"]["metadata"]["labels"])
+    assert findings(run(objects), "ZD002", "error"), "a selected Deployment without readiness must be caught"
+    service["spec"]["selector"] = {"app.kubernetes.io/name": "something-else"}
+    assert findings(run(objects), "ZD002", "error") == []  # selected by nothing, no port: a worker
+
+
+# ZD012 migrations in every pod
+
+
+def test_zd012_migrate_in_an_init_container_or_the_command() -> None:
+    objects = app()
+    spec = obj(objects, "Deployment", "shop-web")["spec"]["template"]["spec"]
+    spec.setdefault("initContainers", []).append(
+        {"name": "migrate", "image": "shop:1", "command": ["python", "manage.py", "migrate", "--noinput"]})
+    spec["containers"][0]["command"] = ["sh", "-c", "python /app/manage.py migrate && gunicorn shop.wsgi"]
+    found = findings(run(objects), "ZD012", "error")
+    paths = {f.path for f in found}
+    assert paths == {"spec.template.spec.containers[0]", "spec.template.spec.initContainers[1]"}
+    assert all("Job" in f.fix for f in found)
+
+
+def test_zd012_leaves_checks_and_waits_alone() -> None:
+    objects = app()
+    spec = obj(objects, "Deployment", "shop-web")["spec"]["template"]["spec"]
+    spec.setdefault("initContainers", []).extend([
+        {"name": "check", "image": "shop:1", "command": ["python", "manage.py", "migrate", "--check"]},
+        {"name": "wait", "image": "shop:1", "command": ["python", "manage.py", "migrate_phase", "wait"]},
+    ])
+    assert findings(run(objects), "ZD012", "error") == []

@@ -23,18 +23,32 @@ GUNICORN_DEFAULT_GRACEFUL = 30  # gunicorn's --graceful-timeout default
 
 
 def serving_workloads(ctx: RuleContext) -> list[tuple[ManifestObject, PodTemplate]]:
-    """Deployments and StatefulSets that take traffic: a container port, or the web component label."""
+    """Deployments and StatefulSets that take traffic: a container port, the web component label, or pods a
+    Service selects (declaring ports is optional: a Service reaches an undeclared port just the same)."""
     found: list[tuple[ManifestObject, PodTemplate]] = ctx.memo("serving", lambda: _serving_workloads(ctx))
     return found
 
 
 def _serving_workloads(ctx: RuleContext) -> list[tuple[ManifestObject, PodTemplate]]:
+    selectors = _service_selectors(ctx)
     result = []
     for obj in ctx.of_kind("Deployment", "StatefulSet"):
         template = pod_template(obj)
-        if template is not None and is_serving(obj, template):
+        if template is None:
+            continue
+        selected = any(selector.items() <= template.labels.items() for selector in selectors)
+        if selected or is_serving(obj, template):
             result.append((obj, template))
     return result
+
+
+def _service_selectors(ctx: RuleContext) -> list[dict[str, Any]]:
+    selectors = []
+    for service in ctx.of_kind("Service"):
+        selector = dig(service.data, "spec", "selector")
+        if isinstance(selector, dict) and selector:
+            selectors.append({str(k): v for k, v in selector.items()})
+    return selectors
 
 
 def is_serving(obj: ManifestObject, template: PodTemplate) -> bool:
