@@ -283,3 +283,15 @@ def test_argo_cd_hooks_are_understood() -> None:
     assert "argocd.argoproj.io/sync-wave below 0" in error.fix
     argo(migrate_job(objects), "PostSync", "0")
     assert only(findings(run(objects), "ZD008", "error"))
+
+
+# ZD013 the migration Job's image
+
+
+def test_zd013_migration_job_on_another_image() -> None:
+    objects = app()
+    job = obj(objects, "Job", "shop-migrate")
+    assert findings(run(objects), "ZD013", "warning") == []
+    job["spec"]["template"]["spec"]["containers"][0]["image"] = "ghcr.io/acme/shop:0.9.0"
+    [first, *_] = findings(run(objects), "ZD013", "warning")
+    assert "0.9.0" in first.message and first.path.endswith(".image")
