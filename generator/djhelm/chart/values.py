@@ -24,6 +24,13 @@ def _secret_ref(ref: dict[str, Any]) -> dict[str, Any]:
     return {"secretName": ref["secretName"], "key": ref["key"], "optional": bool(ref.get("optional", False))}
 
 
+def probe_host(web: dict[str, Any], ingress: dict[str, Any], route: dict[str, Any]) -> str:
+    """The Host the probes send: the configured one, else a name the site is served under (Django's
+    ALLOWED_HOSTS must list it anyway), else none (the kubelet then sends the pod IP)."""
+    hostnames = route.get("hostnames") or [""]
+    return str(web.get("probeHost") or ingress.get("host") or hostnames[0])
+
+
 def build_values(config: Config) -> dict[str, Any]:
     """values.yaml content, in the order it is written (dict order is the file's key order)."""
     data = config.data
@@ -63,6 +70,7 @@ def build_values(config: Config) -> dict[str, Any]:
             "readinessPath": web["readinessPath"],
             "livenessPath": web["livenessPath"],
             "startupPath": web.get("startupPath", ""),
+            "probeHost": probe_host(web, ingress, route),
             "startupFailureThreshold": 60,
             "resources": web.get("resources", {}),
             "autoscaling": dict(web["autoscaling"]),

@@ -169,6 +169,12 @@ VALUES: tuple[Value, ...] = (
         {"type": "string", "pattern": "^(/.*)?$"},
     ),
     value(
+        "web.probeHost",
+        "Host header of the HTTP probes and the helm test (a name in ALLOWED_HOSTS); empty: the kubelet's "
+        "default, the pod IP, which Django refuses unless the project answers probes before its host check.",
+        {"type": "string", "pattern": "^([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?)?$"},
+    ),
+    value(
         "web.startupFailureThreshold",
         "Startup probe attempts (every 2 s) before the pod is restarted.",
         _integer(1),
