@@ -77,6 +77,7 @@ class Load:
     tag: str
     process: subprocess.Popen[str] | None = None
     result: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.stop_file = self.workdir / f"{self.tag}.stop"
@@ -87,7 +88,7 @@ class Load:
         self.process = subprocess.Popen(
             [sys.executable, "load.py", str(self.stop_file), str(self.out_file), str(self.ready_file)],
             cwd=self.release.tree,
-            env=project_env(self.release.database_url),
+            env=project_env(self.release.database_url, **self.env),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -293,11 +293,15 @@ def test_no_yaml_node_tree_is_kept_per_object() -> None:
 
     from djhelm.validation.loader import parse_manifests
 
+    def nodes() -> int:
+        # type(), not isinstance(): a lazy object (Django's settings) would set itself up on isinstance
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if issubclass(type(o), Node))
+
     stream = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{A: b}}\n"
                      for i in range(200))
+    before = nodes()  # other tests of this process may hold node trees of their own
     loaded = parse_manifests(stream, "in.yaml")
-    gc.collect()
     assert len(loaded.objects) == 200
-    # type(), not isinstance(): a lazy object (Django's settings) would set itself up on isinstance
-    assert sum(1 for o in gc.get_objects() if issubclass(type(o), Node)) == 0
+    assert nodes() - before == 0
     assert loaded.objects[150].locate(("data", "A")).line == 5 * 150 + 5

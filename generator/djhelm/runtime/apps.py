@@ -9,7 +9,8 @@ class DjhelmRuntimeConfig(AppConfig):
     verbose_name = "djhelm runtime"
 
     def ready(self) -> None:
-        from djhelm.runtime import celery_liveness, replica_migrations
+        from djhelm.runtime import celery_liveness, processes, replica_migrations
 
         replica_migrations.connect()
         celery_liveness.connect()
+        processes.start()

@@ -31,6 +31,11 @@ class GuardConfig:
     advisory_lock_key: int = 0x646A68656C6D  # "djhelm" as bytes; any bigint both Jobs agree on
     wait_interval_ms: int = 1_000
     third_party: str = "pre"
+    # the process registry (djhelm.runtime.processes): how often a process beats, when a silent one is
+    # taken for dead, and how long `migrate_phase post` waits for old code to go
+    heartbeat_interval_ms: int = 5_000
+    process_ttl_ms: int = 30_000
+    post_wait_ms: int = 10 * 60_000
     # (app_label, migration name) -> "pre" | "post": the phase of a migration whose file cannot say it
     # (an installed package's), as djhelm_phase would on its Migration class.
     phases: Mapping[tuple[str, str], str] = field(default_factory=dict)
@@ -50,6 +55,9 @@ _KEYS: dict[str, tuple[str | None, str, str]] = {
     "WAIT_INTERVAL": (None, "wait_interval_ms", "duration"),
     "THIRD_PARTY": ("DJHELM_THIRD_PARTY", "third_party", "third_party"),
     "PHASES": (None, "phases", "phases"),
+    "HEARTBEAT": ("DJHELM_HEARTBEAT", "heartbeat_interval_ms", "duration"),
+    "PROCESS_TTL": ("DJHELM_PROCESS_TTL", "process_ttl_ms", "duration"),
+    "POST_WAIT": ("DJHELM_POST_WAIT", "post_wait_ms", "duration"),
 }
 
 

@@ -117,6 +117,12 @@ spec:
             {{- end }}
           env:
             {{- include "djhelm.migrationEnv" $root | trim | nindent 12 }}
+            {{- if eq $phase "post" }}
+            # post waits for processes still running old code (the registry); it gives up with their
+            # names at half the Job's deadline, so the log says why instead of a bare DeadlineExceeded
+            - name: DJHELM_POST_WAIT
+              value: {{ printf "%ds" (div (int $m.activeDeadlineSeconds) 2) | toJson }}
+            {{- end }}
           envFrom:
             - configMapRef:
                 name: {{ include "djhelm.migrationsName" $root }}

@@ -1,9 +1,10 @@
-"""manage.py migrate_phase {pre,post,wait,plan}: expand/contract migrations for rolling deploys.
+"""manage.py migrate_phase {pre,post,wait,plan,status}: expand/contract migrations for rolling deploys.
 
-pre   apply pending expand migrations (before the new code rolls out)
-post  apply everything else (once the old code is gone)
-wait  exit 0 once every expand migration this code knows is applied (init containers)
-plan  show what each phase would apply, and why
+pre     apply pending expand migrations (before the new code rolls out)
+post    apply everything else, once no live process runs code that lacks those migrations
+wait    exit 0 once every expand migration this code knows is applied (init containers)
+plan    show what each phase would apply, and why
+status  the live processes by code version, what is pending, and what post would wait for
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import DatabaseError
 
 from djhelm.errors import DjhelmError
-from djhelm.runtime import replica_options
+from djhelm.runtime import processes, replica_options
 from djhelm.runtime.config import ConfigError, GuardConfig, load_config
 from djhelm.runtime.guards import AdvisoryLockTimeout, advisory_lock, is_postgres, session_timeouts
 from djhelm.runtime.log import json_line
@@ -47,7 +48,7 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["pre", "post", "wait", "plan"])
+        parser.add_argument("action", choices=["pre", "post", "wait", "plan", "status"])
         parser.add_argument(
             "--database",
             default=DEFAULT_DB_ALIAS,
@@ -81,6 +82,8 @@ class Command(BaseCommand):
         connection = connections[alias]
         if action == "plan":
             self._plan(connection, config, options["format"])
+        elif action == "status":
+            self._status(connection, config, options["format"])
         elif action == "wait":
             if options["timeout"] is None or options["timeout"] <= 0:
                 raise CommandError("wait needs --timeout SECONDS (a positive number)", returncode=REFUSED)
@@ -91,6 +94,13 @@ class Command(BaseCommand):
 
     # --- pre / post
     def _migrate(self, connection: Any, config: GuardConfig, phase: str, verbosity: int) -> None:
+        if phase == "post" and is_postgres(connection):
+            # before the advisory lock: the next release's pre Job must not queue behind this wait
+            try:
+                contract = [s.key for s in make_plan(MigrationExecutor(connection), config).run_in("post")]
+                self._wait_for_old_code(connection, config, contract)
+            except DatabaseError as exc:
+                raise CommandError(_database_failure(exc, connection, phase), returncode=FAILED) from None
         if not is_postgres(connection):
             self._emit(
                 json_line(
@@ -145,12 +155,91 @@ class Command(BaseCommand):
             )
         steps = plan.run_in("pre") if phase == "pre" else list(plan.steps)
         left = [label(s.key) for s in plan.steps if s not in steps]
+        processes.ensure_table(connection)
         self._emit(json_line("phase_start", phase=phase, apply=[label(s.key) for s in steps], later=left))
         try:
             result = apply_steps(executor, steps, phase, config, self._emit, verbosity)
         except MigrationFailed as exc:
             raise CommandError(str(exc), returncode=FAILED) from None
         self._emit(json_line("phase_done", phase=phase, applied=len(result.applied), later=left))
+
+    # --- post waits for the old code
+    def _wait_for_old_code(self, connection: Any, config: GuardConfig, contract: list[Key]) -> None:
+        """Apply nothing while a live process runs code that does not ship every contract migration."""
+        if not contract:
+            return
+        deadline = time.monotonic() + config.post_wait_ms / 1000
+        announced = 0.0
+        while True:
+            live = processes.live_processes(connection, config.process_ttl_ms / 1000)
+            if not live:
+                if not announced:
+                    self._note("no process is registered: nothing tells whether old code still runs "
+                               "(processes register when djhelm.runtime is in INSTALLED_APPS)")
+                return
+            waiting = processes.blockers(live, contract)
+            if not waiting:
+                if announced:
+                    self._note("the old code is gone: every live process knows the contract migrations")
+                return
+            if time.monotonic() > deadline:
+                names = "\n".join(f"  {p.describe()}" for p in waiting)
+                raise CommandError(
+                    f"migrate_phase post: nothing was applied; after {config.post_wait_ms / 1000:g}s these "
+                    f"processes still run code without {', '.join(label(k) for k in contract)}:\n{names}\n"
+                    "Run post again once they are gone (or raise DJHELM_MIGRATIONS['POST_WAIT'])",
+                    returncode=FAILED,
+                )
+            if time.monotonic() - announced >= 10:
+                announced = time.monotonic()
+                self._emit(json_line(
+                    "waiting_for_old_code", migrations=[label(k) for k in contract],
+                    processes=[{"host": p.host, "pid": p.pid, "role": p.role, "code": p.code,
+                                "heartbeat_age_s": round(p.heartbeat_age_s, 1)} for p in waiting],
+                ))
+            time.sleep(config.wait_interval_ms / 1000)
+
+    # --- status
+    def _status(self, connection: Any, config: GuardConfig, fmt: str) -> None:
+        try:
+            plan = make_plan(MigrationExecutor(connection), config)
+            live = processes.live_processes(connection, config.process_ttl_ms / 1000)
+        except DatabaseError as exc:
+            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+        contract = [s.key for s in plan.run_in("post")]
+        waiting = processes.blockers(live or [], contract)
+        versions: dict[str, list[processes.LiveProcess]] = {}
+        for process in live or []:
+            versions.setdefault(process.code, []).append(process)
+        pending: dict[str, list[str]] = {
+            phase: [label(s.key) for s in plan.run_in(phase)]  # type: ignore[arg-type]
+            for phase in ("pre", "post", "refused")
+        }
+        status = {
+            "registry": live is not None,
+            "processes": {code: [f"{p.host}:{p.pid} {p.role}" for p in group]
+                          for code, group in versions.items()},
+            "pending": pending,
+            "post_waits_for": [p.describe() for p in waiting],
+        }
+        if fmt == "json":
+            self.stdout.write(json.dumps(status, indent=2))
+            return
+        lines = []
+        if live is None:
+            lines.append("process registry: not created yet (migrate_phase pre creates it)")
+        elif not live:
+            lines.append("live processes: none registered")
+        for code, group in versions.items():
+            lines.append(f"code {code}: {len(group)} process(es)")
+            lines.extend(f"  {p.host} pid {p.pid} {p.role}" for p in group)
+        for phase, keys in pending.items():
+            if keys:
+                lines.append(f"pending {phase}: {', '.join(keys)}")
+        if waiting:
+            lines.append("post would wait for:")
+            lines.extend(f"  {p.describe()}" for p in waiting)
+        self.stdout.write("\n".join(lines) or "nothing pending, nothing registered")
 
     # --- wait
     def _wait(self, connection: Any, config: GuardConfig, timeout: float, interval: float) -> None:
