@@ -52,16 +52,20 @@ def test_postgresql_settings_get_no_note(tmp_path: Path) -> None:
     assert "judged as on PostgreSQL" not in checked.stderr
 
 
-def test_without_a_postgresql_driver_the_connection_still_reports_postgresql(tmp_path: Path) -> None:
-    project = _project(tmp_path, SQLITE)
-    blank_drivers = "import sys; sys.modules['psycopg'] = None; sys.modules['psycopg2'] = None; "
+def _check_without(project: Path, *modules: str) -> CheckRun:
+    """`djhelm migrations check --format json` in a process where ``modules`` cannot be imported."""
+    blank = "import sys; " + "".join(f"sys.modules[{name!r}] = None; " for name in modules)
     environment = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
     done = subprocess.run(
-        [sys.executable, "-c", blank_drivers + "sys.argv[0] = 'djhelm'; from djhelm.cli import main; main()",
+        [sys.executable, "-c", blank + "sys.argv[0] = 'djhelm'; from djhelm.cli import main; main()",
          "migrations", "check", str(project), "--format", "json"],
         capture_output=True, text=True, env=environment, cwd=project, check=False, timeout=300,
     )
-    checked = CheckRun(done.returncode, done.stdout, done.stderr)
+    return CheckRun(done.returncode, done.stdout, done.stderr)
+
+
+def test_without_a_postgresql_driver_the_connection_still_reports_postgresql(tmp_path: Path) -> None:
+    checked = _check_without(_project(tmp_path, SQLITE), "psycopg", "psycopg2")
     assert checked.rules("shop", "0002_branch") == ["add-field-not-null-default"], checked.stderr
 
 
@@ -76,15 +80,7 @@ def test_runsql_without_the_parser_installed_says_so(tmp_path: Path) -> None:
         "0003_declared": migration("migrations.RunSQL('SELECT 1')", deps=[("shop", "0002_sql")],
                                    body="djhelm_phase = 'pre'"),
     }}
-    project = write_project(tmp_path, apps)
-    blank_parser = "import sys; sys.modules['pglast'] = None; "
-    environment = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
-    done = subprocess.run(
-        [sys.executable, "-c", blank_parser + "sys.argv[0] = 'djhelm'; from djhelm.cli import main; main()",
-         "migrations", "check", str(project), "--format", "json"],
-        capture_output=True, text=True, env=environment, cwd=project, check=False, timeout=300,
-    )
-    checked = CheckRun(done.returncode, done.stdout, done.stderr)
+    checked = _check_without(write_project(tmp_path, apps), "pglast")
     assert checked.returncode == 1, checked.stderr
     assert checked.phases["shop.0002_sql"] == "blocked"
     finding = checked.verdict("shop", "0002_sql")["findings"][0]
