@@ -30,7 +30,8 @@ def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = No
 def test_valid_file_exits_0() -> None:
     result = invoke(GOOD)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("valid: 9 object(s) x 2 version(s) = 18 checked on Kubernetes 1.29, 1.37")
+    assert result.output.startswith("valid: 10 object(s) x 2 version(s) = 20 checked on Kubernetes 1.29, "
+                                    "1.37")
 
 
 def test_text_and_json_count_the_same_objects() -> None:
@@ -133,7 +134,9 @@ def test_json_contract() -> None:
     ]
     assert payload["schemaVersion"] == 1 and payload["valid"] is False and payload["source"] == "-"
     assert payload["kubeVersions"] == ["1.29", "1.37"]
-    assert payload["summary"] == {"objects": 18, "distinctObjects": 9, "errors": 2, "warnings": 0, "infos": 0}
+    assert payload["summary"] == {
+        "objects": 20, "distinctObjects": 10, "errors": 2, "warnings": 0, "infos": 0,
+    }
     assert set(payload["objects"][0]) == {
         "kubeVersion",
         "apiVersion",

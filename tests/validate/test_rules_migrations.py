@@ -295,3 +295,28 @@ def test_zd013_migration_job_on_another_image() -> None:
     job["spec"]["template"]["spec"]["containers"][0]["image"] = "ghcr.io/acme/shop:0.9.0"
     [first, *_] = findings(run(objects), "ZD013", "warning")
     assert "0.9.0" in first.message and first.path.endswith(".image")
+
+
+# ZD014 rollback guard
+
+
+def _phased_post_hook(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    post = obj(objects, "Job", "shop-migrate-post")
+    post["metadata"].setdefault("annotations", {})["helm.sh/hook"] = "post-install,post-upgrade"
+    return post
+
+
+def test_zd014_phases_without_a_rollback_guard() -> None:
+    objects = [o for o in app() if o["metadata"]["name"] != "shop-rollback-check"]
+    post = _phased_post_hook(objects)
+    [finding, *_] = findings(run(objects), "ZD014", "warning")
+    assert "pre-rollback" in finding.fix
+    guard = {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "shop-rollback-check", "annotations": {"helm.sh/hook": "pre-rollback"}},
+        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+            {"name": "check", "image": post["spec"]["template"]["spec"]["containers"][0]["image"],
+             "command": ["python", "manage.py", "migrate_phase", "rollback-check"]}]}}},
+    }
+    objects.append(guard)
+    assert findings(run(objects), "ZD014", "warning") == []

@@ -23,7 +23,7 @@ def test_the_fixture_app_is_valid_on_every_default_version() -> None:
     report = run(app())
     assert report.valid, [f.message for f in report.findings]
     assert {o.status for o in report.objects} == {"valid"}
-    assert len(report.objects) == 2 * 9
+    assert len(report.objects) == 2 * 10
 
 
 @pytest.mark.parametrize("version", VERSIONS)

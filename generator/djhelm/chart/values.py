@@ -120,6 +120,7 @@ def build_values(config: Config) -> dict[str, Any]:
         "migrations": {
             "strategy": migrations["strategy"],
             "phases": migrations["phases"],
+            "rollbackGuard": migrations["rollbackGuard"],
             "lockTimeout": migrations["lockTimeout"],
             "statementTimeout": migrations["statementTimeout"],
             "activeDeadlineSeconds": migrations["activeDeadlineSeconds"],

@@ -284,6 +284,14 @@ VALUES: tuple[Value, ...] = (
         required=True,
     ),
     value(
+        "migrations.rollbackGuard",
+        "With phases and the hook or job strategy: a pre-rollback Job in which the target release's code "
+        "runs `migrate_phase rollback-check` and stops the rollback when a contract migration it does not "
+        "know was applied.",
+        _BOOLEAN,
+        required=True,
+    ),
+    value(
         "migrations.lockTimeout",
         "PostgreSQL lock_timeout for migrations (PGOPTIONS, DJHELM_LOCK_TIMEOUT).",
         _POSTGRES_DURATION,

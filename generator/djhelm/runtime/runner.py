@@ -20,6 +20,8 @@ from djhelm.runtime.phases import Key, Plan, Step, build_plan, label
 from djhelm.safety.model import MigrationVerdict
 
 Emit = Callable[[str], None]
+# (step, "applied" | "failed", duration_ms, retries, error)
+Outcome = Callable[[Step, str, int, int, str | None], None]
 
 
 class MigrationFailed(RuntimeError):
@@ -83,8 +85,10 @@ def apply_steps(
     config: GuardConfig,
     emit: Emit,
     verbosity: int = 1,
+    on_outcome: Outcome | None = None,
 ) -> PhaseResult:
-    """Apply ``steps`` in order; a lock_timeout is retried with backoff, anything else stops the run."""
+    """Apply ``steps`` in order; a lock_timeout is retried with backoff, anything else stops the run.
+    ``on_outcome(step, outcome, duration_ms, retries, error)`` hears of each migration's end (the ledger)."""
     result = PhaseResult()
     if not steps:
         return result
@@ -136,6 +140,8 @@ def apply_steps(
                     time.sleep(delay / 1000)
                     continue
                 emit(_outcome_line(step, phase, started, retries, "failed", _first_line(exc)))
+                if on_outcome is not None:
+                    on_outcome(step, "failed", _ms_since(started), retries, _first_line(exc))
                 hint = ""
                 if is_lock_timeout(exc):
                     hint = (
@@ -149,8 +155,12 @@ def apply_steps(
                 # a bug in the migration's own code (RunPython): logged like any failure, traceback kept
                 error = f"{type(exc).__name__}: {_first_line(exc)}"
                 emit(_outcome_line(step, phase, started, retries, "failed", error))
+                if on_outcome is not None:
+                    on_outcome(step, "failed", _ms_since(started), retries, error)
                 raise
         emit(_outcome_line(step, phase, started, retries, "applied"))
+        if on_outcome is not None:
+            on_outcome(step, "applied", _ms_since(started), retries, None)
         result.applied.append(step)
     state.clear_delayed_apps_cache()
     emit_post_migrate_signal(verbosity, False, connection.alias, apps=state.apps, plan=plan)

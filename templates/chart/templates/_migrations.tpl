@@ -1,5 +1,6 @@
 {{/*
-One migration Job. Arguments: root (the chart context) and phase: "all" (plain migrate), "pre" or "post".
+One migration Job. Arguments: root (the chart context) and phase: "all" (plain migrate), "pre", "post", or
+"rollback-check" (the guard Helm runs from the *target* release before a rollback: pre-rollback hook).
 
 Ordering by strategy:
   hook    pre/all: pre-install,pre-upgrade hook, weight 0 (after its ServiceAccount -20 and ConfigMap -10)
@@ -14,23 +15,32 @@ Ordering by strategy:
 {{- $m := $root.Values.migrations -}}
 {{- $strategy := $m.strategy -}}
 {{- $suffix := ternary "migrate-post" "migrate" (eq $phase "post") -}}
+{{- if eq $phase "rollback-check" }}{{ $suffix = "rollback-check" }}{{ end -}}
+{{- $late := or (eq $phase "post") (eq $phase "rollback-check") -}}
 {{- $name := printf "%s-%s" (include "djhelm.shortname" $root) $suffix -}}
 {{- /* The post Job is a Helm hook even under `job`: a fixed name lets before-hook-creation replace it. */}}
-{{- if and (eq $strategy "job") (ne $phase "post") }}
+{{- if and (eq $strategy "job") (not $late) }}
 {{- $name = printf "%s-%s" $name (include "djhelm.migrationHash" $root) }}
 {{- end }}
-{{- $isHelmHook := or (eq $strategy "hook") (and (eq $strategy "job") (eq $phase "post")) -}}
+{{- $isHelmHook := or (eq $strategy "hook") (and (eq $strategy "job") $late) -}}
 apiVersion: batch/v1
 kind: Job
 metadata:
   name: {{ $name }}
   labels:
     {{- include "djhelm.labels" $root | nindent 4 }}
-    app.kubernetes.io/component: migrations
+    {{- /* the rollback check applies nothing: not a migration Job for the rules that look for those */}}
+    app.kubernetes.io/component: {{ ternary "rollback-check" "migrations" (eq $phase "rollback-check") }}
   annotations:
+    {{- if ne $phase "rollback-check" }}
     djhelm.dev/migration-phase: {{ $phase }}
+    {{- end }}
     {{- if $isHelmHook }}
+    {{- if eq $phase "rollback-check" }}
+    helm.sh/hook: pre-rollback
+    {{- else }}
     helm.sh/hook: {{ ternary "post-install,post-upgrade" "pre-install,pre-upgrade" (eq $phase "post") }}
+    {{- end }}
     helm.sh/hook-weight: "0"
     # Keep the finished Job (and its logs) until the next release replaces it.
     helm.sh/hook-delete-policy: before-hook-creation
@@ -49,9 +59,11 @@ spec:
     metadata:
       labels:
         {{- include "djhelm.selectorLabels" $root | nindent 8 }}
-        app.kubernetes.io/component: migrations
+        app.kubernetes.io/component: {{ ternary "rollback-check" "migrations" (eq $phase "rollback-check") }}
+      {{- if ne $phase "rollback-check" }}
       annotations:
         djhelm.dev/migration-phase: {{ $phase }}
+      {{- end }}
     spec:
       restartPolicy: Never
       serviceAccountName: {{ include "djhelm.migrationsName" $root }}

@@ -1,10 +1,12 @@
-"""manage.py migrate_phase {pre,post,wait,plan,status}: expand/contract migrations for rolling deploys.
+"""manage.py migrate_phase ACTION: expand/contract migrations for rolling deploys.
 
 pre     apply pending expand migrations (before the new code rolls out)
 post    apply everything else, once no live process runs code that lacks those migrations
 wait    exit 0 once every expand migration this code knows is applied (init containers)
 plan    show what each phase would apply, and why
 status  the live processes by code version, what is pending, and what post would wait for
+history the ledger: every migration migrate_phase applied or failed, with its run, phase and timing
+rollback-check  exit non-zero when this (older) code cannot read the schema: a contract it does not know
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import DatabaseError
 
 from djhelm.errors import DjhelmError
-from djhelm.runtime import processes, replica_options
+from djhelm.runtime import ledger, processes, replica_options
 from djhelm.runtime.config import ConfigError, GuardConfig, load_config
 from djhelm.runtime.guards import AdvisoryLockTimeout, advisory_lock, is_postgres, session_timeouts
 from djhelm.runtime.log import json_line
@@ -48,7 +50,9 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["pre", "post", "wait", "plan", "status"])
+        parser.add_argument(
+            "action", choices=["pre", "post", "wait", "plan", "status", "history", "rollback-check"]
+        )
         parser.add_argument(
             "--database",
             default=DEFAULT_DB_ALIAS,
@@ -84,6 +88,10 @@ class Command(BaseCommand):
             self._plan(connection, config, options["format"])
         elif action == "status":
             self._status(connection, config, options["format"])
+        elif action == "history":
+            self._history(connection, options["format"])
+        elif action == "rollback-check":
+            self._rollback_check(connection)
         elif action == "wait":
             if options["timeout"] is None or options["timeout"] <= 0:
                 raise CommandError("wait needs --timeout SECONDS (a positive number)", returncode=REFUSED)
@@ -156,9 +164,17 @@ class Command(BaseCommand):
         steps = plan.run_in("pre") if phase == "pre" else list(plan.steps)
         left = [label(s.key) for s in plan.steps if s not in steps]
         processes.ensure_table(connection)
+        ledger.ensure_table(connection)
+        run = ledger.new_run()
+        code = processes.code_id(processes.known_migrations())
+        run_phase = "first-install" if not executor.loader.applied_migrations else phase
+
+        def on_outcome(step: Any, outcome: str, duration_ms: int, retries: int, error: str | None) -> None:
+            ledger.record(connection, run, code, run_phase, step.app, step.name, step.phase, duration_ms,
+                          retries, outcome, error)
         self._emit(json_line("phase_start", phase=phase, apply=[label(s.key) for s in steps], later=left))
         try:
-            result = apply_steps(executor, steps, phase, config, self._emit, verbosity)
+            result = apply_steps(executor, steps, phase, config, self._emit, verbosity, on_outcome)
         except MigrationFailed as exc:
             raise CommandError(str(exc), returncode=FAILED) from None
         self._emit(json_line("phase_done", phase=phase, applied=len(result.applied), later=left))
@@ -241,8 +257,58 @@ class Command(BaseCommand):
             lines.extend(f"  {p.describe()}" for p in waiting)
         self.stdout.write("\n".join(lines) or "nothing pending, nothing registered")
 
+    # --- the ledger, and what it says about rolling back to this code
+    def _history(self, connection: Any, fmt: str) -> None:
+        try:
+            rows = ledger.entries(connection)
+        except DatabaseError as exc:
+            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+        if fmt == "json":
+            self.stdout.write(json.dumps([row.__dict__ for row in rows or []], indent=2))
+        elif rows is None:
+            self.stdout.write("no ledger yet: migrate_phase pre creates it")
+        else:
+            self.stdout.write("\n".join(
+                f"{row.finished_at}  run {row.run} ({row.run_phase}, code {row.code})  "
+                f"{row.app}.{row.name} [{row.judged}] {row.outcome} in {row.duration_ms} ms"
+                + (f", {row.retries} retries" if row.retries else "")
+                + (f": {row.error}" if row.error else "")
+                for row in rows
+            ) or "the ledger is empty")
+
+    def _rollback_verdict(self, connection: Any) -> ledger.RollbackVerdict:
+        executor = MigrationExecutor(connection)
+        graph = executor.loader.graph
+        known = set(graph.nodes)
+        for squash, replaced in executor.loader.replacements.items():
+            if squash in known:
+                known.update(replaced.replaces)
+        applied = set(executor.loader.applied_migrations)
+        return ledger.judge_rollback(applied, {tuple(k) for k in known}, ledger.entries(connection))
+
+    def _rollback_check(self, connection: Any) -> None:
+        try:
+            verdict = self._rollback_verdict(connection)
+        except DatabaseError as exc:
+            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+        if verdict.unknown:
+            self._emit(json_line(
+                "warning", message="applied outside migrate_phase (phase unknown), not known to this code: "
+                + ", ".join(label(k) for k in verdict.unknown)))
+        if verdict.refused:
+            raise CommandError(_refused_rollback(verdict), returncode=REFUSED)
+        newer = "every newer migration is an expand one" if verdict.expands else "it knows every migration"
+        self._note(f"this code can run on the schema: {newer}")
+
     # --- wait
     def _wait(self, connection: Any, config: GuardConfig, timeout: float, interval: float) -> None:
+        try:
+            verdict = self._rollback_verdict(connection)
+        except DatabaseError:
+            verdict = None  # the loop below reports the database
+        if verdict is not None and verdict.refused:
+            # an older image after a rollback (or under Argo CD, which runs no rollback hooks): never ready
+            raise CommandError(_refused_rollback(verdict), returncode=REFUSED)
         deadline = time.monotonic() + timeout
         cache: dict[Key, MigrationVerdict | None] = {}
         missing: list[str] = ["(database not reached yet)"]
@@ -292,6 +358,15 @@ class Command(BaseCommand):
 
     def _note(self, message: str) -> None:
         self._emit(json_line("note", message=message))
+
+
+def _refused_rollback(verdict: ledger.RollbackVerdict) -> str:
+    names = ", ".join(label(k) for k in verdict.contracts)
+    return (
+        f"this code cannot run on the database: contract migrations it does not know were applied ({names}); "
+        "the columns or tables they removed are ones this code still uses. Nothing was changed. Roll forward "
+        "to a release that has them (or fix forward), or restore the database from before they ran."
+    )
 
 
 def _plan_text(plan: Plan) -> str:
