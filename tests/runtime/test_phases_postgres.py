@@ -116,8 +116,9 @@ def test_rollout_with_phases_keeps_every_query_working(
     assert list(migration_events(post.stdout)) == shop(V2_POST)
     assert indexes(v2.database_url, "shop_product")["shop_product_name_idx"] is True
 
-    # old code restarting now (a rollback, a crash loop) still passes its gate: newer migrations are fine
-    v1.manage("migrate_phase", "wait", "--timeout", "5", check=True)
+    # old code starting now (a rollback) would select the dropped legacy_code: its gate refuses at once
+    refused = v1.manage("migrate_phase", "wait", "--timeout", "5")
+    assert refused.returncode == 2 and "shop.0005_remove_product_legacy_code" in refused.stderr
 
     numbers = {
         "v1 during pre": during_pre,
