@@ -102,3 +102,27 @@ def test_beat_schedules_reminders_that_the_worker_runs(celery_env: dict[str, str
             process.send_signal(signal.SIGTERM)
         assert beat.wait(timeout=60) == 0, logs
         assert worker.wait(timeout=60) == 0, logs
+
+
+def _registered_roles(database_url: str) -> list[str]:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        return [str(role) for (role,) in conn.execute("SELECT role FROM djhelm_process").fetchall()]
+
+
+def test_worker_processes_register_and_leave_on_warm_shutdown(celery_env: dict[str, str], postgres_db: str,
+                                                              tmp_path: Path) -> None:
+    """The prefork worker's main process and its forked children each register (the registry migrate_phase
+    post reads before dropping what old code uses), and a warm shutdown leaves no row behind."""
+    created = manage("events", celery_env, "migrate_phase", "pre")  # creates the registry table
+    assert created.returncode == 0, created.stderr
+    env = {**celery_env, "DJHELM_HEARTBEAT": "200ms"}
+    with celery(env, tmp_path / "worker.log", "worker", "--concurrency", "2") as worker:
+        deadline = time.monotonic() + 60
+        while len(_registered_roles(postgres_db)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        roles = _registered_roles(postgres_db)
+        assert len(roles) == 3 and all(role.startswith("celery") for role in roles), (
+            roles, (tmp_path / "worker.log").read_text(errors="replace"))
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    assert _registered_roles(postgres_db) == [], (tmp_path / "worker.log").read_text(errors="replace")

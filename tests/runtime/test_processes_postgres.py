@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from djhelm.runtime.processes import should_register
-from tests.runtime.harness import Load, Release, applied, query
+from tests.runtime.harness import Load, Release, applied, query, record
 
 pytestmark = pytest.mark.postgres
 REGISTRY = {"DJHELM_PROCESS_REGISTRY": "on", "DJHELM_HEARTBEAT": "200ms", "DJHELM_PROCESS_TTL": "2s"}
@@ -100,3 +101,64 @@ def test_without_registered_processes_post_says_it_cannot_tell(release: Callable
 ])
 def test_which_processes_register(argv: list[str], env: dict[str, str], expected: bool) -> None:
     assert should_register(argv, env) is expected
+
+
+def _post_in_background(v2: Release, **env: str) -> subprocess.Popen[str]:
+    return v2.spawn("migrate_phase", "post", **env)
+
+
+def test_the_hole_without_the_registry_and_how_post_closes_it(
+        release: Callable[[int], Release], tmp_path: Path, results_file: Path) -> None:
+    """v1's ORM load keeps running (a pod still draining, a worker) while v2's post phase starts, as
+    Helm 3's --wait allows (it counts the new ReplicaSet's ready pods only). Without the registry post
+    drops the column v1 selects and v1 fails; with it, post waits and v1 never fails, and the column goes
+    within seconds of v1's exit."""
+    v1, v2 = release(1), release(2)
+    _install_v1(v1)
+    v2.manage("migrate_phase", "pre", check=True, **REGISTRY)
+
+    # the hole: a v1 process that does not register
+    unregistered = Load(v1, tmp_path, "v1-unregistered", env={**REGISTRY, "DJHELM_PROCESS_REGISTRY": "off"})
+    unregistered.start()
+    time.sleep(0.5)
+    v2.manage("migrate_phase", "post", check=True, **REGISTRY)
+    time.sleep(0.5)
+    hole = unregistered.stop()
+    assert hole["failed"] > 0, hole  # v1 selected a dropped column
+
+    # the fix, on a fresh database: the same v1 process, registered
+    second = _fresh_database(v1.database_url)
+    v1b, v2b = Release(v1.tree, second), Release(v2.tree, second)
+    _install_v1(v1b)
+    v2b.manage("migrate_phase", "pre", check=True, **REGISTRY)
+    old = Load(v1b, tmp_path, "v1-registered", env=REGISTRY).start()
+    assert old.process is not None
+    _registered(v1b.database_url, old.process.pid)
+    post = _post_in_background(v2b, DJHELM_POST_WAIT="60s", **REGISTRY)
+    time.sleep(3)
+    assert post.poll() is None  # still waiting for v1
+    columns = "SELECT column_name FROM information_schema.columns WHERE table_name = 'shop_product'"
+    assert "legacy_code" in {row[0] for row in query(v1b.database_url, columns)}
+    gone_at = time.monotonic()
+    closed = old.stop()
+    post.communicate(timeout=60)
+    dropped_after = time.monotonic() - gone_at
+    assert post.returncode == 0
+    assert closed["failed"] == 0 and closed["ok"] > 0, closed
+    assert dropped_after < 10
+    record(results_file, "post waits for old code", {
+        "v1 failed without the registry": hole["failed"], "v1 ok without": hole["ok"],
+        "v1 failed with the registry": closed["failed"], "v1 ok with": closed["ok"],
+        "contract applied after v1 exit (s)": round(dropped_after, 2),
+    })
+
+
+def _fresh_database(url: str) -> str:
+    """A second database on the same server (one test, two runs of the same story)."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    second = f"{name}_second"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{second}"')  # type: ignore[arg-type]
+    return f"{base}/{second}"

@@ -32,16 +32,19 @@ logger = logging.getLogger("djhelm.runtime.processes")
 TABLE = "djhelm_process"
 CREATE_TABLE = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-    "instance text PRIMARY KEY, host text NOT NULL, pid integer NOT NULL, role text NOT NULL, "
+    "instance text PRIMARY KEY, host text NOT NULL, pid integer NOT NULL, parent_pid integer NOT NULL, "
+    "role text NOT NULL, "
     "started_at timestamptz NOT NULL, heartbeat_at timestamptz NOT NULL, code text NOT NULL, "
     "known jsonb NOT NULL)"
 )
 _UPSERT = (
-    f"INSERT INTO {TABLE} (instance, host, pid, role, started_at, heartbeat_at, code, known) "
-    "VALUES (%s, %s, %s, %s, to_timestamp(%s), now(), %s, %s::jsonb) "
+    f"INSERT INTO {TABLE} (instance, host, pid, parent_pid, role, started_at, heartbeat_at, code, known) "
+    "VALUES (%s, %s, %s, %s, %s, to_timestamp(%s), now(), %s, %s::jsonb) "
     "ON CONFLICT (instance) DO UPDATE SET heartbeat_at = now()"
 )
-_DELETE = f"DELETE FROM {TABLE} WHERE instance = %s"
+# Its own row, and those of the children it forked: pool children (Celery's prefork, billiard) end with
+# os._exit() and run no exit handler of their own; they are gone by the time their parent exits.
+_DELETE = f"DELETE FROM {TABLE} WHERE instance = %s OR (host = %s AND parent_pid = %s)"
 # Servers and workers that keep running the app's code: they register on their own.
 _LONG_RUNNING = ("gunicorn", "uvicorn", "celery", "daphne", "granian", "uwsgi", "hypercorn", "rq", "huey")
 _LONG_RUNNING_COMMANDS = ("runserver", "rqworker", "run_huey", "celery", "qcluster", "process_tasks")
@@ -139,6 +142,7 @@ class Heartbeat:
         self._reset_identity()
 
     def _reset_identity(self) -> None:
+        self.parent_pid = os.getppid()
         self.pid = os.getpid()
         self.host = socket.gethostname()
         self.started = time.time()
@@ -175,8 +179,8 @@ class Heartbeat:
             if self._stop.is_set():
                 return
             try:
-                self._execute(_UPSERT, [self.instance, self.host, self.pid, self.role, self.started,
-                                        self.code, json.dumps(self.known)])
+                self._execute(_UPSERT, [self.instance, self.host, self.pid, self.parent_pid, self.role,
+                                        self.started, self.code, json.dumps(self.known)])
             except Exception as error:  # the table may not exist yet, the database may be away: retry
                 if not self._warned:
                     logger.warning("djhelm process registry: not registered yet (%s); retrying", error)
@@ -196,7 +200,7 @@ class Heartbeat:
     def _delete(self) -> None:
         with self._writing:
             try:
-                self._execute(_DELETE, [self.instance])
+                self._execute(_DELETE, [self.instance, self.host, self.pid])
             except Exception as error:
                 logger.warning("djhelm process registry: could not deregister (%s); it expires", error)
 
