@@ -32,6 +32,7 @@ INSTALLED_APPS = [
 ]
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+ROOT_URLCONF = "proj.urls"
 DJHELM_MIGRATIONS = {"LOCK_TIMEOUT": "200ms", "RETRY_DELAY": "100ms", "RETRY_MAX_DELAY": "400ms",
                      "LOCK_RETRIES": 30, "WAIT_INTERVAL": "100ms"}
 """
@@ -298,6 +299,31 @@ with open(out_file, "w") as handle:
 """
 
 
+# A page that reads the model as this release's code knows it (v1 selects legacy_code too).
+URLS = """
+from django.http import JsonResponse
+from django.urls import path
+
+from shop.models import Product
+
+
+def products(request):
+    return JsonResponse({"names": [p.name for p in Product.objects.order_by("-id")[:20]]})
+
+
+urlpatterns = [path("products/", products)]
+"""
+
+WSGI = """
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+application = get_wsgi_application()
+"""
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip())
@@ -310,6 +336,8 @@ def write_release(root: Path, version: int) -> Path:
     _write(tree / "load.py", LOAD)
     _write(tree / "proj" / "__init__.py", "")
     _write(tree / "proj" / "settings.py", SETTINGS)
+    _write(tree / "proj" / "urls.py", URLS)
+    _write(tree / "proj" / "wsgi.py", WSGI)
     _write(tree / "shop" / "__init__.py", "")
     models = {1: MODELS_V1, 3: MODELS_V3, 6: MODELS_V6}.get(version, MODELS_V2)
     if version == 5:

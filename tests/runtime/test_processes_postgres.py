@@ -4,10 +4,13 @@ migration; it leaves the registry on a clean exit, and by expiring when killed (
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from djhelm.runtime.processes import should_register
-from tests.runtime.harness import Load, Release, applied, query, record
+from tests.runtime.harness import Load, Release, applied, project_env, query, record
+from tests.support.postgres import free_port
 
 pytestmark = pytest.mark.postgres
 REGISTRY = {"DJHELM_PROCESS_REGISTRY": "on", "DJHELM_HEARTBEAT": "200ms", "DJHELM_PROCESS_TTL": "2s"}
@@ -162,3 +166,86 @@ def _fresh_database(url: str) -> str:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{second}"')  # type: ignore[arg-type]
     return f"{base}/{second}"
+
+
+class _Traffic:
+    """A client requesting v1's page in a loop; counts the answers by status (connection errors apart)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.statuses: dict[int, int] = {}
+        self.refused = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/products/", headers={"Host": "localhost"})
+                status = connection.getresponse().status
+                self.statuses[status] = self.statuses.get(status, 0) + 1
+            except OSError:
+                self.refused += 1  # the server is gone: not an answer
+            time.sleep(0.005)
+
+    def __enter__(self) -> _Traffic:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def _gunicorn(release: Release, port: int, **env: str) -> subprocess.Popen[str]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "proj.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--graceful-timeout", "10"],
+        cwd=release.tree, env=project_env(release.database_url, **env), text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise AssertionError("gunicorn did not start")
+
+
+@pytest.mark.parametrize("registry", ["off", "on"])
+def test_gunicorn_serving_v1_while_v2_post_runs(
+        release: Callable[[int], Release], results_file: Path, registry: str) -> None:
+    """v1 under gunicorn serves a page reading Product while v2's post Job command runs, as after Helm 3's
+    --wait (ready new pods) with an old pod still serving. Without the registry v1 answers 500 once the
+    column is gone; with it, post waits for v1's SIGTERM-and-drain and v1 never fails."""
+    v1, v2 = release(1), release(2)
+    _install_v1(v1)
+    v1.manage("shell", "-c", "from shop.models import Product; Product.objects.create(name='a')", check=True)
+    v2.manage("migrate_phase", "pre", check=True, **REGISTRY)
+    env = {**REGISTRY, "DJHELM_PROCESS_REGISTRY": registry}
+    port = free_port()
+    server = _gunicorn(v1, port, **env)
+    try:
+        with _Traffic(port) as traffic:
+            time.sleep(1)
+            post = v2.spawn("migrate_phase", "post", DJHELM_POST_WAIT="60s", **REGISTRY)
+            time.sleep(3)
+            if registry == "on":
+                assert post.poll() is None  # waiting for v1's workers
+            server.send_signal(signal.SIGTERM)  # the kubelet ends the old pod: drain, then exit
+            server.wait(timeout=30)
+            post.communicate(timeout=60)
+        assert post.returncode == 0
+        errors = sum(count for status, count in traffic.statuses.items() if status >= 500)
+        record(results_file, f"gunicorn v1 during post, registry {registry}", dict(traffic.statuses))
+        if registry == "on":
+            assert errors == 0 and traffic.statuses.get(200, 0) > 0, traffic.statuses
+        else:
+            assert errors > 0, traffic.statuses  # the hole: v1 served 500s once the column was dropped
+    finally:
+        if server.poll() is None:
+            server.kill()
