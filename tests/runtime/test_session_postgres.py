@@ -130,7 +130,11 @@ def test_timeout_spellings_mean_what_postgresql_reads_in_pgoptions(value: str, p
     config = load_config(None, {"DJHELM_LOCK_TIMEOUT": value, "DJHELM_STATEMENT_TIMEOUT": value})
     pgoptions = f"-c lock_timeout={value} -c statement_timeout={value}"  # as the chart's ConfigMap writes it
     with psycopg.connect(postgres_db, options=pgoptions) as conn:
-        rows = conn.execute("SELECT name, setting FROM pg_settings "  # pg_settings: in milliseconds
+        # A session started with statement_timeout=1500us cancels any read slower than that (a busy
+        # machine's catalog query): lift it first with a bare SET (microseconds of server time), then read
+        # what the connection options set, which is the setting's reset value.
+        conn.execute("SET statement_timeout = 0")
+        rows = conn.execute("SELECT name, reset_val FROM pg_settings "  # pg_settings: in milliseconds
                             "WHERE name IN ('lock_timeout', 'statement_timeout')").fetchall()
     assert {name: int(setting) for name, setting in rows} == {
         "lock_timeout": config.lock_timeout_ms,
