@@ -211,3 +211,29 @@ def test_line_breaks_in_names_stay_inside_comments(run_init: Callable[..., Any],
     data = yaml.safe_load(output.read_text(encoding="utf-8"))
     assert data["django"]["projectDir"] == folder and "x" not in data and "httpRoute" not in data, data
     assert all(line.isprintable() for line in output.read_text(encoding="utf-8").splitlines())
+
+
+def test_written_values_parse_as_the_settings_parse_them(
+        run_init: Callable[..., Any], tmp_path: Path) -> None:
+    """DEBUG gets the spelling the settings read as off, and a variable read only when present is not
+    filled with a placeholder that would switch its feature on."""
+    settings = (
+        "import ast, os\n"
+        "SECRET_KEY = os.environ['DJANGO_SECRET_KEY']\n"
+        "DEBUG = ast.literal_eval(os.environ.get('DJANGO_DEBUG', 'False'))\n"
+        "if 'SENTRY_DSN' in os.environ:\n"
+        "    SENTRY = os.environ['SENTRY_DSN']\n"
+        "ALLOWED_HOSTS = os.environ.get('DJANGO_ALLOWED_HOSTS', '').split(',')\n"
+    )
+    project = write_tree(tmp_path, {"manage.py": manage_py("proj.settings"), "proj/__init__.py": "",
+                                    "proj/settings.py": settings, "proj/wsgi.py": "application = None\n"})
+    result = run_init(str(project))
+    assert result.exit_code == 0, result.output
+    config = yaml.safe_load((project / "djhelm.yaml").read_text())
+    assert config["env"]["DJANGO_DEBUG"] == "False"
+    import ast
+
+    assert ast.literal_eval(config["env"]["DJANGO_DEBUG"]) is False  # what the settings will do with it
+    # read only when present: an optional Secret key (absent: the feature stays off), never a placeholder
+    assert "SENTRY_DSN" not in config.get("env", {})
+    assert config["secretEnv"]["SENTRY_DSN"]["optional"] is True

@@ -293,3 +293,32 @@ def test_procfile_without_a_known_web_server_is_ignored(tmp_path: Path, line: st
     entrypoint = read_project(project).entrypoint
     assert (entrypoint.server, entrypoint.application) == ("gunicorn", "proj.wsgi:application")
     assert "WSGI_APPLICATION" in entrypoint.reason
+
+
+def _false_values(source: str) -> dict[str, str | None]:
+    found = merge_reads(env_reads(ast.parse(textwrap.dedent(source)), "settings.py"))
+    return {read.name: read.false_value for read in found}
+
+
+def test_how_the_settings_spell_off() -> None:
+    assert _false_values("""
+        import ast, os
+        A = ast.literal_eval(os.environ.get("A", "False"))
+        B = os.environ.get("B", "False") == "True"
+        C = os.environ.get("C", "0") == "1"
+        D = os.getenv("D", "no")
+        E = bool(os.environ.get("E", ""))
+        F = int(os.environ.get("F", "0"))
+        G = os.environ.get("G")
+    """) == {"A": "False", "B": "False", "C": "0", "D": "no", "E": "", "F": "0", "G": None}
+
+
+def test_a_read_guarded_by_a_presence_test_is_optional() -> None:
+    assert reads("""
+        import os
+        if "SENTRY_DSN" in os.environ:
+            SENTRY = os.environ["SENTRY_DSN"]
+        if os.getenv("REDIS_URL"):
+            CACHE = os.environ["REDIS_URL"]
+        KEY = os.environ["SECRET_KEY"]
+    """) == {"SENTRY_DSN": (None, False), "REDIS_URL": (None, False), "SECRET_KEY": (None, True)}

@@ -62,21 +62,86 @@ def _default_of(call: ast.Call, positional: int | None = None) -> tuple[bool, st
     return node is not None, literal_text(node) if node is not None else None
 
 
+# Pairs of spellings a settings file may compare against or default to: the second reads as "off".
+_SPELLINGS = {"true": "false", "false": "false", "1": "0", "0": "0", "yes": "no", "no": "no", "on": "off",
+              "off": "off", "y": "n", "n": "n"}
+_PYTHON_LITERAL_PARSERS = {"literal_eval", "ast.literal_eval", "eval"}
+
+
+def _false_spelling(literal: str | None) -> str | None:
+    """The "off" spelling of the family ``literal`` belongs to, in its case (True -> False, yes -> no)."""
+    if literal is None:
+        return None
+    text = literal.strip("'\"")
+    found = _SPELLINGS.get(text.lower())
+    if found is None:
+        return None
+    if text[:1].isupper() and text[1:].islower():
+        return found.capitalize()
+    return found.upper() if text.isupper() and len(text) > 1 else found
+
+
+def _contexts(tree: ast.Module) -> tuple[dict[int, str], set[str]]:
+    """(id of a call -> what consumes its value: the parsing function's name or "==<literal>", names
+    tested for presence before they are read: `"X" in os.environ`, `if os.getenv("X"):`)."""
+    consumers: dict[int, str] = {}
+    guarded: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            outer = dotted_name(node.func) or ""
+            for arg in node.args:
+                if isinstance(arg, ast.Call):
+                    consumers[id(arg)] = outer
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            left, right = node.left, node.comparators[0]
+            if isinstance(node.ops[0], (ast.In, ast.NotIn)) and dotted_name(right) in _ENVIRON:
+                name = literal_str(left)
+                if name:
+                    guarded.add(name)
+            elif isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and isinstance(left, ast.Call):
+                text = literal_text(right)
+                if text is not None:
+                    consumers[id(left)] = f"=={text}"
+        elif isinstance(node, (ast.If, ast.IfExp)) and isinstance(node.test, ast.Call):
+            func = dotted_name(node.test.func) or ""
+            owner, _, method = func.rpartition(".")
+            if (func in _GETENV or (owner in _ENVIRON and method == "get")) and node.test.args:
+                name = literal_str(node.test.args[0])
+                if name:
+                    guarded.add(name)
+    return consumers, guarded
+
+
 class _Collector(ast.NodeVisitor):
     def __init__(
-        self, file: str, environ_objects: set[str], decouple_names: set[str], helpers: dict[str, _Helper]
+        self, file: str, environ_objects: set[str], decouple_names: set[str], helpers: dict[str, _Helper],
+        contexts: tuple[dict[int, str], set[str]] = ({}, set()),
     ) -> None:
         self.file = file
         self.environ_objects = environ_objects
         self.decouple_names = decouple_names
         self.helpers = helpers
+        self.consumers, self.guarded = contexts
         self.reads: list[EnvRead] = []
 
     def _add(
         self, name: str | None, node: ast.AST, default: str | None = None, required: bool = False
     ) -> None:
-        if name:
-            self.reads.append(EnvRead(name, Source(self.file, getattr(node, "lineno", 0)), default, required))
+        if not name:
+            return
+        consumer = self.consumers.get(id(node), "")
+        if consumer in _PYTHON_LITERAL_PARSERS:
+            false_value: str | None = "False"  # ast.literal_eval("false") raises
+        elif consumer == "bool":
+            false_value = ""  # bool("false") is True: only the empty string is off
+        elif consumer == "int":
+            false_value = "0"
+        elif consumer.startswith("=="):
+            false_value = _false_spelling(consumer[2:])
+        else:
+            false_value = _false_spelling(default)
+        self.reads.append(EnvRead(name, Source(self.file, getattr(node, "lineno", 0)), default,
+                                  required and name not in self.guarded, false_value))
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if isinstance(node.ctx, ast.Load) and dotted_name(node.value) in _ENVIRON:
@@ -164,7 +229,8 @@ def _helpers(tree: ast.Module) -> dict[str, _Helper]:
 
 def env_reads(tree: ast.Module, file: str) -> list[EnvRead]:
     """Every environment read in ``tree``, in source order (a variable may appear more than once)."""
-    collector = _Collector(file, _environ_objects(tree), _decouple_names(tree), _helpers(tree))
+    collector = _Collector(file, _environ_objects(tree), _decouple_names(tree), _helpers(tree),
+                           _contexts(tree))
     collector.visit(tree)
     return sorted(collector.reads, key=lambda read: read.source.line)
 
@@ -182,5 +248,6 @@ def merge_reads(reads: list[EnvRead]) -> tuple[EnvRead, ...]:
                 known.source,
                 known.default if known.default is not None else read.default,
                 known.required or read.required,
+                known.false_value if known.false_value is not None else read.false_value,
             )
     return tuple(merged.values())

@@ -22,13 +22,17 @@ class EnvRead:
     """One environment variable the settings read.
 
     ``default`` is the literal default in the code (as text), None when there is none or it is not a
-    literal; ``required`` means the code fails without it (``os.environ["X"]``).
+    literal; ``required`` means the code fails without it (``os.environ["X"]`` not guarded by an
+    ``if "X" in os.environ``).
     """
 
     name: str
     source: Source
     default: str | None = None
     required: bool = False
+    # How this code spells "off" for the variable when it can be told (the default's spelling, or
+    # "False" for a value parsed as a Python literal); None: any usual spelling works.
+    false_value: str | None = None
 
 
 @dataclass(frozen=True)

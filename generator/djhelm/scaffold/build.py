@@ -81,7 +81,9 @@ def _env_entries(project: DjangoProject, name: str) -> tuple[list[Entry], list[E
         elif _ORIGINS.search(read.name):
             env.append(Entry(read.name, f"https://{name}.example.com", note=f"TODO: {_where(read)}"))
         elif _DEBUG.match(read.name):
-            env.append(Entry(read.name, "false", note=f"never true in production; {_where(read)}"))
+            # the spelling the settings read as off: ast.literal_eval("false") raises; "False" != "0"
+            value = read.false_value or "false"
+            env.append(Entry(read.name, value, note=f"never true in production; {_where(read)}"))
         elif read.required:
             env.append(Entry(read.name, "change-me", note=f"TODO: required by the settings; {_where(read)}"))
         elif read.default is not None:
