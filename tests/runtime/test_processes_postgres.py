@@ -89,6 +89,7 @@ def test_without_registered_processes_post_says_it_cannot_tell(release: Callable
     v1, v2 = release(1), release(2)
     _install_v1(v1)
     v2.manage("migrate_phase", "pre", check=True)
+    assert "no process is registered" in v2.manage("migrate_phase", "plan", check=True).stdout
     done = v2.manage("migrate_phase", "post", check=True)
     assert "no process is registered" in done.stdout
 

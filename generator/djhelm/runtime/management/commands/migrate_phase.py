@@ -349,8 +349,18 @@ class Command(BaseCommand):
             raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
         if fmt == "json":
             self.stdout.write(json.dumps(plan.as_dict(), indent=2))
-        else:
-            self.stdout.write(_plan_text(plan))
+            return
+        text = _plan_text(plan)
+        if plan.run_in("post"):
+            try:
+                live = processes.live_processes(connection, config.process_ttl_ms / 1000)
+            except DatabaseError:
+                live = []
+            if not live:
+                # post cannot tell whether old code still runs: say it before anyone relies on the wait
+                text += ("\nnote: no process is registered, so post will not know whether old code still "
+                         "runs (processes register when djhelm.runtime is in INSTALLED_APPS)")
+        self.stdout.write(text)
 
     def _emit(self, line: str) -> None:
         self.stdout.write(line)
