@@ -322,3 +322,18 @@ def test_a_read_guarded_by_a_presence_test_is_optional() -> None:
             CACHE = os.environ["REDIS_URL"]
         KEY = os.environ["SECRET_KEY"]
     """) == {"SENTRY_DSN": (None, False), "REDIS_URL": (None, False), "SECRET_KEY": (None, True)}
+
+
+@pytest.mark.parametrize(("settings", "warned"), [
+    ("MIDDLEWARE = ['django.middleware.security.SecurityMiddleware']\n", True),
+    ("MIDDLEWARE = ['django.middleware.security.SecurityMiddleware', "
+     "'whitenoise.middleware.WhiteNoiseMiddleware']\n", False),
+    ("MIDDLEWARE = []\nSTORAGES = {'staticfiles': {'BACKEND': 'storages.backends.s3.S3Storage'}}\n", False),
+    ("MIDDLEWARE = BASE_MIDDLEWARE + ['x']\n", False),  # not a literal: djhelm cannot tell
+])
+def test_a_project_nothing_serves_static_files_for_is_told(
+        tmp_path: Path, settings: str, warned: bool) -> None:
+    write_tree(tmp_path, {"manage.py": manage_py("proj.settings"), "proj/__init__.py": "",
+                          "proj/settings.py": settings})
+    notes = read_project(tmp_path).notes
+    assert any("nothing serves static files" in note for note in notes) is warned

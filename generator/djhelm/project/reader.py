@@ -129,6 +129,33 @@ def _hard_coded(info: SettingsInfo) -> list[str]:
     return notes
 
 
+def _literal_strings(info: SettingsInfo, name: str) -> list[str] | None:
+    if name not in info.values:
+        return None
+    node, _ = info.values[name]
+    if not isinstance(node, ast.List | ast.Tuple):
+        return None
+    items = [item for item in node.elts if isinstance(item, ast.Constant)]
+    return [item.value for item in items if isinstance(item.value, str)]
+
+
+def _static_serving(info: SettingsInfo) -> list[str]:
+    """Nothing serves static files in production when neither WhiteNoise nor a remote storage does:
+    Django itself serves them only with DEBUG on, so the admin and every stylesheet answer 404."""
+    middleware = _literal_strings(info, "MIDDLEWARE")
+    if middleware is None or any("whitenoise" in entry.lower() for entry in middleware):
+        return []
+    storages = [text for name in ("STORAGES", "STATICFILES_STORAGE") if name in info.values
+                for text in [ast.unparse(info.values[name][0])]]
+    remote = ("storages.backends", "s3", "gcloud", "google", "azure", "cloudinary", "cdn")
+    if any(word in text.lower() for text in storages for word in remote):
+        return []
+    return ["nothing serves static files in production: no WhiteNoise middleware and no remote static "
+            "storage, and Django serves them only with DEBUG on (the admin and every stylesheet would "
+            "answer 404). Add whitenoise.middleware.WhiteNoiseMiddleware after SecurityMiddleware, or a "
+            "storage backend / CDN for STORAGES['staticfiles']"]
+
+
 def read_project(root: Path) -> DjangoProject:
     """Read the project whose manage.py is in ``root``. Raises ProjectError naming the file and the fix."""
     root = root.resolve()
@@ -155,6 +182,7 @@ def read_project(root: Path) -> DjangoProject:
     if apps is None:
         notes.append("INSTALLED_APPS is not a literal list: djhelm could not check for djhelm.runtime")
     notes.extend(_hard_coded(info))
+    notes.extend(_static_serving(info))
     return DjangoProject(
         root=root,
         settings_module=settings_module,
