@@ -337,3 +337,30 @@ def test_a_project_nothing_serves_static_files_for_is_told(
                           "proj/settings.py": settings})
     notes = read_project(tmp_path).notes
     assert any("nothing serves static files" in note for note in notes) is warned
+
+
+@pytest.mark.parametrize(("dockerfile", "expected"), [
+    ('HEALTHCHECK CMD curl -fsS http://localhost:8000/status/ || exit 1\n', ("/status/", "Dockerfile:1")),
+    ('FROM python\nHEALTHCHECK --interval=30s \\\n  CMD wget -qO- "http://127.0.0.1/-/ready?full=1"\n',
+     ("/-/ready", "Dockerfile:2")),
+    ("HEALTHCHECK CMD python -c \"import urllib.request as u; u.urlopen('http://0.0.0.0:9000/ping')\"\n",
+     ("/ping", "Dockerfile:1")),
+    ("HEALTHCHECK NONE\n", None),
+    ("HEALTHCHECK CMD pg_isready\n", None),
+    ("CMD curl http://localhost/health/\n", None),  # not a health check
+])
+def test_the_dockerfiles_own_health_check(tmp_path: Path, dockerfile: str,
+                                          expected: tuple[str, str] | None) -> None:
+    from djhelm.project.dockerfile import healthcheck_path
+
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    assert healthcheck_path(tmp_path) == expected
+
+
+def test_init_uses_the_dockerfile_health_check_when_urls_have_none(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"manage.py": manage_py("proj.settings"), "proj/__init__.py": "",
+                          "proj/settings.py": "ROOT_URLCONF = 'proj.urls'\n",
+                          "proj/urls.py": "urlpatterns = []\n",
+                          "Dockerfile": "HEALTHCHECK CMD curl -f http://localhost:8000/status/\n"})
+    health = read_project(tmp_path).health
+    assert (health.readiness, health.source) == ("/status/", "Dockerfile:1")

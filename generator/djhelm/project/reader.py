@@ -6,9 +6,10 @@ import ast
 from pathlib import Path
 
 from djhelm.project.celery import find_celery_app
+from djhelm.project.dockerfile import healthcheck_path
 from djhelm.project.envreads import merge_reads
 from djhelm.project.locate import module_file, require_manage_py, settings_module_in_manage_py, shown
-from djhelm.project.model import DjangoProject, Entrypoint, Source
+from djhelm.project.model import DjangoProject, Entrypoint, HealthPaths, Source
 from djhelm.project.procfile import read_procfile
 from djhelm.project.pysource import literal_str, parse_file
 from djhelm.project.settings import SettingsInfo, read_settings
@@ -173,6 +174,11 @@ def read_project(root: Path) -> DjangoProject:
     apps = _installed_apps(info)
     urlconf, _ = _setting_str(info, "ROOT_URLCONF")
     health = find_health_paths(root, urlconf)
+    if health.readiness is None:
+        checked = healthcheck_path(root)
+        if checked is not None:
+            # the project's own container health check: an endpoint it already answers without a login
+            health = HealthPaths(checked[0], health.liveness, checked[1])
     celery = find_celery_app(
         root,
         settings_module.split(".")[0],
