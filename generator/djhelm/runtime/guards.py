@@ -107,6 +107,12 @@ def advisory_lock(
             pass
 
 
+def table_exists(cursor: Any, table: str) -> bool:
+    """Whether ``table`` exists yet (djhelm's own tables appear with the first pre or post run)."""
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+    return bool(cursor.fetchone()[0])
+
+
 def sqlstate(exc: BaseException) -> str | None:
     """The SQLSTATE behind a Django DatabaseError (psycopg 3 ``sqlstate`` or psycopg2 ``pgcode``)."""
     seen: set[int] = set()

@@ -45,11 +45,6 @@ def new_run() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def ensure_table(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(CREATE_TABLE)
-
-
 def record(connection: Any, run: str, code: str, run_phase: str, app: str, name: str, judged: str,
            duration_ms: int, retries: int, outcome: str, error: str | None) -> None:
     """One row; a ledger that cannot be written never fails the migration it describes."""
@@ -66,9 +61,10 @@ def record(connection: Any, run: str, code: str, run_phase: str, app: str, name:
 
 def entries(connection: Any) -> list[Entry] | None:
     """Every row, oldest first; None when there is no ledger yet."""
+    from djhelm.runtime.guards import table_exists
+
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [TABLE])
-        if not cursor.fetchone()[0]:
+        if not table_exists(cursor, TABLE):
             return None
         cursor.execute(
             f"SELECT run, code, run_phase, app, name, judged, to_char(finished_at, "

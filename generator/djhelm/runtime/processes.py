@@ -76,9 +76,10 @@ def should_register(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
         return True
     if choice in ("off", "0", "false"):
         return False
-    program = os.path.basename(argv[0]) if argv else ""
-    if any(name in program for name in _LONG_RUNNING) or any(f"/{name}/" in (argv[0] if argv else "")
-                                                             for name in _LONG_RUNNING):
+    path = argv[0] if argv else ""
+    program = os.path.basename(path)
+    # the console script (…/bin/gunicorn) or `python -m gunicorn` (…/gunicorn/__main__.py)
+    if program in _LONG_RUNNING or any(f"/{name}/" in path for name in _LONG_RUNNING):
         return True
     return len(argv) > 1 and program in ("manage.py", "django-admin") and argv[1] in _LONG_RUNNING_COMMANDS
 
@@ -259,16 +260,12 @@ def _deregister_on_sigterm(heartbeat: Heartbeat) -> None:
     signal.signal(signal.SIGTERM, on_sigterm)
 
 
-def ensure_table(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(CREATE_TABLE)
-
-
 def live_processes(connection: Any, ttl_s: float) -> list[LiveProcess] | None:
     """Processes that beat within the TTL; None when there is no registry table yet."""
+    from djhelm.runtime.guards import table_exists
+
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [TABLE])
-        if not cursor.fetchone()[0]:
+        if not table_exists(cursor, TABLE):
             return None
         cursor.execute(
             f"SELECT instance, host, pid, role, code, EXTRACT(EPOCH FROM now() - heartbeat_at), known "

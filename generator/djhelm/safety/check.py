@@ -38,11 +38,8 @@ def check_project(
                 f"--app {', '.join(unknown)}: no such app with migrations in {project.settings_module} "
                 f"(apps with migrations: {', '.join(sorted(migrated))})"
             )
-        labels: set[str] | None = set(apps)
-    else:
-        from djhelm.safety.apps import project_app_labels
-
-        labels = project_app_labels(migrated, project.project_dir)
+    # no --app: classify_loader judges the project's own apps (it works them out once, for both uses)
+    labels: set[str] | None = set(apps) if apps else None
     only = None
     if since is not None:
         from djhelm.safety.since import added_files

@@ -258,14 +258,14 @@ def _dependency_check(
     graph: MigrationGraph,
     order: Iterable[Key],
     verdicts: dict[Key, MigrationVerdict],
-    listed: Mapping[Key, str],
+    overrides: Mapping[Key, Overrides],
 ) -> None:
     """Within one release: a pre migration that needs one of its post migrations cannot run before the
     rollout. One that emits no SQL simply follows it into the post phase; one that does is blocked."""
     for key, culprit in expand_after_contract(graph, order, verdicts):
         if verdicts[key].emits_sql:
             verdicts[key] = depends_on_post(
-                verdicts[key], culprit, read_overrides(graph.nodes[key], listed.get(key)))
+                verdicts[key], culprit, overrides[key])
         else:
             verdicts[key] = follows_post(verdicts[key], culprit)
 
@@ -300,6 +300,7 @@ def classify_loader(
     last = plan.index(judged[-1])
     state = ProjectState(real_apps=set(loader.unmigrated_apps))
     verdicts: dict[Key, MigrationVerdict] = {}
+    declared: dict[Key, Overrides] = {}  # read once per judged migration, for its verdict and ordering
     # With an explicit list of unapplied migrations, tables they create do not exist yet.
     release: set[ModelKey] | None = set() if only is not None and only_is_pending else None
     with _reference_scan_only_for_rendered_apps():
@@ -308,9 +309,10 @@ def classify_loader(
             if key in judged_set:
                 verdicts[key] = judge_migration(
                     key[0], migration, state, release,
-                    overrides=read_overrides(migration, listed.get(key)), third_party=key[0] not in own)
+                    overrides=declared.setdefault(key, read_overrides(migration, listed.get(key))),
+                    third_party=key[0] not in own)
             else:
                 _replay(key[0], migration, state, migration_path(migration))
     if dependencies:
-        _dependency_check(graph, judged, verdicts, listed)
+        _dependency_check(graph, judged, verdicts, declared)
     return [verdicts[key] for key in judged]

@@ -11,14 +11,16 @@ connection objects then only report ``vendor = "postgresql"``, which is what mig
 from __future__ import annotations
 
 import importlib.util
+from functools import cache
 from typing import Any
 
 _POSTGRES = "django.db.backends.postgresql"
 _POSTGIS = "django.contrib.gis.db.backends.postgis"
 _POSTGRES_FAMILY = ("postgresql", "postgis", "psycopg")
-_NOWHERE = {"HOST": "127.0.0.1", "PORT": "1", "OPTIONS": {"connect_timeout": 1}}
+_NOWHERE = {"HOST": "127.0.0.1", "PORT": "1"}
 
 
+@cache
 def _driver_installed() -> bool:
     for name in ("psycopg", "psycopg2"):
         try:
@@ -48,7 +50,8 @@ def switch_to_postgresql(settings: Any) -> dict[str, str]:
         switched[str(alias)] = engine
         if driver:
             database.clear()
-            database.update(_NOWHERE, ENGINE=_POSTGIS if ".gis." in engine else _POSTGRES, NAME="djhelm")
+            database.update(_NOWHERE, OPTIONS={"connect_timeout": 1}, NAME="djhelm",
+                            ENGINE=_POSTGIS if ".gis." in engine else _POSTGRES)
     return switched
 
 

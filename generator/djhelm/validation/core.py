@@ -83,8 +83,9 @@ def validate_per_version(
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while validating.
 
-    The YAML node trees are kept alive (they give findings their lines), so every collection would walk
-    all of them again; measured, that made parsing six times slower. Reference counting still frees
+    Validation builds and keeps every object's data (dicts and lists by the hundred thousand), so every
+    collection would walk all of them again; measured on 12,000 objects, leaving it on costs about 18 %
+    (it was six times slower parsing when node trees were kept too). Reference counting still frees
     everything acyclic, and the collector runs as usual once validation ends.
     """
     was_enabled = gc.isenabled()

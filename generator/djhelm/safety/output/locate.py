@@ -21,9 +21,9 @@ def display_path(path: str | None, base: Path) -> str | None:
         return None
     directory, name = os.path.split(os.path.abspath(path))
     real = os.path.realpath(path) if os.path.islink(path) else os.path.join(_real_directory(directory), name)
-    root = _real_directory(str(base))
-    if real.startswith(root.rstrip(os.sep) + os.sep):
-        real = real[len(root.rstrip(os.sep)) + 1 :]
+    prefix = _real_directory(str(base)).rstrip(os.sep) + os.sep
+    if real.startswith(prefix):
+        real = real[len(prefix) :]
     return real.replace(os.sep, "/")
 
 

@@ -163,10 +163,14 @@ class Command(BaseCommand):
             )
         steps = plan.run_in("pre") if phase == "pre" else list(plan.steps)
         left = [label(s.key) for s in plan.steps if s not in steps]
-        processes.ensure_table(connection)
-        ledger.ensure_table(connection)
+        with connection.cursor() as cursor:  # the migration role creates djhelm's tables; apps write rows
+            for create in (processes.CREATE_TABLE, ledger.CREATE_TABLE):
+                cursor.execute(create)
         run = ledger.new_run()
-        code = processes.code_id(processes.known_migrations())
+        shipped: dict[str, list[str]] = {}
+        for app, name in executor.loader.disk_migrations:
+            shipped.setdefault(app, []).append(name)
+        code = processes.code_id(shipped)  # the id this code's processes register under
         run_phase = "first-install" if not executor.loader.applied_migrations else phase
 
         def on_outcome(step: Any, outcome: str, duration_ms: int, retries: int, error: str | None) -> None:
@@ -221,7 +225,7 @@ class Command(BaseCommand):
             plan = make_plan(MigrationExecutor(connection), config)
             live = processes.live_processes(connection, config.process_ttl_ms / 1000)
         except DatabaseError as exc:
-            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+            raise _read_failed(exc) from None
         contract = [s.key for s in plan.run_in("post")]
         waiting = processes.blockers(live or [], contract)
         versions: dict[str, list[processes.LiveProcess]] = {}
@@ -262,7 +266,7 @@ class Command(BaseCommand):
         try:
             rows = ledger.entries(connection)
         except DatabaseError as exc:
-            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+            raise _read_failed(exc) from None
         if fmt == "json":
             self.stdout.write(json.dumps([row.__dict__ for row in rows or []], indent=2))
         elif rows is None:
@@ -279,18 +283,17 @@ class Command(BaseCommand):
     def _rollback_verdict(self, connection: Any) -> ledger.RollbackVerdict:
         executor = MigrationExecutor(connection)
         graph = executor.loader.graph
-        known = set(graph.nodes)
+        known: set[Key] = set(graph.nodes)
         for squash, replaced in executor.loader.replacements.items():
             if squash in known:
-                known.update(replaced.replaces)
-        applied = set(executor.loader.applied_migrations)
-        return ledger.judge_rollback(applied, {tuple(k) for k in known}, ledger.entries(connection))
+                known.update(tuple(key) for key in replaced.replaces)
+        return ledger.judge_rollback(executor.loader.applied_migrations, known, ledger.entries(connection))
 
     def _rollback_check(self, connection: Any) -> None:
         try:
             verdict = self._rollback_verdict(connection)
         except DatabaseError as exc:
-            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+            raise _read_failed(exc) from None
         if verdict.unknown:
             self._emit(json_line(
                 "warning", message="applied outside migrate_phase (phase unknown), not known to this code: "
@@ -346,7 +349,7 @@ class Command(BaseCommand):
         try:
             plan = make_plan(MigrationExecutor(connection), config)
         except DatabaseError as exc:
-            raise CommandError(f"database error: {str(exc).strip()}", returncode=FAILED) from None
+            raise _read_failed(exc) from None
         if fmt == "json":
             self.stdout.write(json.dumps(plan.as_dict(), indent=2))
             return
@@ -368,6 +371,11 @@ class Command(BaseCommand):
 
     def _note(self, message: str) -> None:
         self._emit(json_line("note", message=message))
+
+
+def _read_failed(exc: DatabaseError) -> CommandError:
+    """A read-only action (plan, status, history, rollback-check) could not read the database."""
+    return CommandError(f"database error: {str(exc).strip()}", returncode=FAILED)
 
 
 def _refused_rollback(verdict: ledger.RollbackVerdict) -> str:
