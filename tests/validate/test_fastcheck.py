@@ -86,9 +86,28 @@ def test_every_vendored_kind_compiles() -> None:
 
 def test_unknown_keywords_are_left_to_jsonschema() -> None:
     with pytest.raises(Unsupported):
-        Compiler({}).compile({"type": "string", "pattern": "^a"})
+        Compiler({}).compile({"type": "string", "format": "date-time"})
     with pytest.raises(Unsupported):
         Compiler({}).compile({"$ref": "https://example.com/x.json"})
+
+
+@pytest.mark.parametrize(
+    ("schema", "value"),
+    [
+        ({"pattern": "^(0|[0-9]+(ms|s|m|h))$"}, "30s"),
+        ({"pattern": "^(0|[0-9]+(ms|s|m|h))$"}, "30 s"),
+        ({"pattern": "b"}, "abc"),  # unanchored, as jsonschema searches
+        ({"pattern": "^a"}, 5),
+        ({"minLength": 1}, ""),
+        ({"minLength": 1}, "é"),
+        ({"minLength": 2}, ["a"]),
+    ],
+)
+def test_pattern_and_min_length_agree_with_jsonschema(schema: dict[str, object], value: object) -> None:
+    import jsonschema
+
+    expected = jsonschema.Draft202012Validator(schema).is_valid(value)
+    assert Compiler({}).compile(schema)(value) is expected
 
 
 def test_json_equality_in_enums() -> None:

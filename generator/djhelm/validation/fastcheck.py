@@ -2,13 +2,15 @@
 
 jsonschema is the reference: it explains every error, and it decides whenever this pre-check says "no".
 The pre-check understands only the keywords the vendored schemas use (type, enum, properties,
-additionalProperties, required, items, oneOf, $ref, minimum, maximum); a schema with any other keyword is
-not compiled and jsonschema handles it alone. So a wrong "no" costs time, never correctness; a wrong "yes"
-would hide an error, which the differential tests (tests/validate/test_fastcheck.py) guard against.
+additionalProperties, required, items, oneOf, $ref, minimum, maximum, pattern, minLength); a schema with any
+other keyword is not compiled and jsonschema handles it alone. So a wrong "no" costs time, never
+correctness; a wrong "yes" would hide an error, which the differential tests
+(tests/validate/test_fastcheck.py) guard against.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +29,8 @@ KNOWN_KEYWORDS = frozenset(
         "$defs",
         "minimum",
         "maximum",
+        "pattern",
+        "minLength",
     }
 )
 _DEFS = "#/$defs/"
@@ -104,6 +108,13 @@ class Compiler:
             checks.append(self._object_check(schema))
         if "minimum" in schema or "maximum" in schema:
             checks.append(_bounds_check(schema.get("minimum"), schema.get("maximum")))
+        if "pattern" in schema:
+            # jsonschema's own test: re.search on strings; anything else passes
+            search = re.compile(schema["pattern"]).search
+            checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
+        if "minLength" in schema:
+            shortest = int(schema["minLength"])
+            checks.append(lambda v: not isinstance(v, str) or len(v) >= shortest)
         if "items" in schema:
             item = self.compile(schema["items"])
             checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))

@@ -57,10 +57,50 @@ def is_serving(obj: ManifestObject, template: PodTemplate) -> bool:
     return any(container.get("ports") for _, container in template.containers())
 
 
-def serving_containers(template: PodTemplate) -> list[tuple[int, dict[str, Any]]]:
-    """Containers that listen; when none declares a port (web label only), all of them."""
+def serving_containers(ctx: RuleContext, template: PodTemplate) -> list[tuple[int, dict[str, Any]]]:
+    """Containers that take the Service's traffic: those declaring a port a selecting Service targets;
+    else (no Service, or a target no container declares) every container that listens; when none declares
+    a port (web label only), all of them. A metrics or proxy sidecar whose port no Service targets is not
+    drained by the load balancer, so it needs no readiness gate or preStop of its own."""
     with_ports = [(i, c) for i, c in template.containers() if c.get("ports")]
-    return with_ports or list(template.containers())
+    targets = _service_targets(ctx, template)
+    targeted = [(i, c) for i, c in with_ports if targets & _declared_ports(c)]
+    return targeted or with_ports or list(template.containers())
+
+
+def _declared_ports(container: dict[str, Any]) -> set[str | int]:
+    found: set[str | int] = set()
+    ports = container.get("ports")
+    for port in ports if isinstance(ports, list) else []:
+        if isinstance(port, dict):
+            if port.get("name"):
+                found.add(str(port["name"]))
+            number = int_value(port.get("containerPort"))
+            if number is not None:
+                found.add(number)
+    return found
+
+
+def _service_targets(ctx: RuleContext, template: PodTemplate) -> set[str | int]:
+    """Ports (names or numbers) that Services selecting this pod send traffic to."""
+    found: set[str | int] = set()
+    for service in ctx.of_kind("Service"):
+        selector = dig(service.data, "spec", "selector")
+        if not isinstance(selector, dict) or not selector:
+            continue
+        if not {str(k): v for k, v in selector.items()}.items() <= template.labels.items():
+            continue
+        ports = dig(service.data, "spec", "ports")
+        for port in ports if isinstance(ports, list) else []:
+            if not isinstance(port, dict):
+                continue
+            target = port.get("targetPort", port.get("port"))
+            number = int_value(target)
+            if number is not None:
+                found.add(number)
+            elif isinstance(target, str):
+                found.add(target)
+    return found
 
 
 def replicas(obj: ManifestObject) -> int:

@@ -20,7 +20,7 @@ _HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 )
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for obj, template in serving_workloads(ctx):
-        for index, container in serving_containers(template):
+        for index, container in serving_containers(ctx, template):
             path = template.container_path(index)
             name = container.get("name", index)
             readiness = container.get("readinessProbe")

@@ -27,7 +27,7 @@ _SLEEP_ACTION_BETA = 30  # PodLifecycleSleepAction is alpha, off by default, on 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for obj, template in serving_workloads(ctx):
         grace = grace_period(template)
-        for index, container in serving_containers(template):
+        for index, container in serving_containers(ctx, template):
             name = container.get("name", index)
             path = (*template.container_path(index), "lifecycle", "preStop")
             seconds, how = prestop_seconds(container)

@@ -26,7 +26,7 @@ from djhelm.validation.rules.workloads import (
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for obj, template in serving_workloads(ctx):
         grace = grace_period(template)
-        for index, container in serving_containers(template):
+        for index, container in serving_containers(ctx, template):
             name = container.get("name", index)
             sleep, _how = prestop_seconds(container)
             drain, source = graceful_timeout(template, container)
