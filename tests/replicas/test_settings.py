@@ -214,3 +214,25 @@ def test_a_failing_probe_does_not_leave_the_replica_claimed_forever() -> None:
     clock.now += LIMITS["check_seconds"]
     assert health.usable("r", "default", **LIMITS)
     assert calls == ["r", "r"]
+
+
+def _skips(replica: str, reason: str) -> float:
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value("djhelm_replica_skips_total", {"replica": replica, "reason": reason})
+    return value or 0.0
+
+
+def test_each_time_a_replica_leaves_rotation_is_counted_by_reason() -> None:
+    """djhelm_replica_skips_total: what the dashboard's replica panel reads."""
+    health, clock, _ = health_with([60.0, OperationalError("connection refused"), 0.0])
+    before = {reason: _skips("counted", reason) for reason in ("lag", "unreachable", "failed")}
+    assert not health.usable("counted", "default", **LIMITS)  # lags 60 s
+    clock.now += LIMITS["cooloff_seconds"]
+    assert not health.usable("counted", "default", **LIMITS)  # refused
+    clock.now += LIMITS["cooloff_seconds"]
+    assert health.usable("counted", "default", **LIMITS)  # back: nothing counted
+    health.mark_down("counted", "query failed: x", 1.0)
+    after = {reason: _skips("counted", reason) for reason in before}
+    assert {reason: after[reason] - before[reason] for reason in before} == {
+        "lag": 1, "unreachable": 1, "failed": 1}

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import OperationalError, connections
 
-from djhelm.runtime import replica_health
+from djhelm.runtime import metrics, replica_health
 from djhelm.runtime.replica_options import load
 
 logger = logging.getLogger("djhelm.replicas")
@@ -50,6 +50,7 @@ class PrimaryFallback:
                           context: dict[str, Any]) -> Any:
         options = load()
         replica = context["connection"]
+        metrics.count_fallback(replica.alias)
         if replica.connection is None or not replica.is_usable():
             replica_health.close_if_broken(replica.alias)
             replica_health.health.mark_down(replica.alias, f"query failed: {exc}".strip(),

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, NotSupportedError, ProgrammingError, connections
 
+from djhelm.runtime import metrics
+
 logger = logging.getLogger("djhelm.replicas")
 
 _probing: ContextVar[bool] = ContextVar("djhelm_replica_probing", default=False)
@@ -139,7 +141,7 @@ class ReplicaHealth:
             # claimed under the lock so concurrent threads do not all probe at once
             state.checked_at = now
             state.probing = True
-        reason = ""
+        reason, kind = "", "unreachable"
         try:
             lag = self._measure(alias, primary)
         except DatabaseError as exc:
@@ -155,20 +157,21 @@ class ReplicaHealth:
                 else:
                     lag = min(lag, self._clock() - state.caught_up_at)
                 if lag > max_lag_seconds:
+                    kind = "lag"
                     reason = f"lags {lag:.1f}s behind the primary (limit {max_lag_seconds:g}s)"
             if reason:
                 # marked down before the probe flag drops, so no thread sees the expired result as current
                 self._down(state, reason, cooloff_seconds)
             state.probing = False
         if reason:
-            self._log_down(alias, reason, cooloff_seconds)
+            self._log_down(alias, reason, kind, cooloff_seconds)
             return False
         return True
 
     def mark_down(self, alias: str, reason: str, cooloff_seconds: float) -> None:
         with self._lock:
             self._down(self._states.setdefault(alias, _State()), reason, cooloff_seconds)
-        self._log_down(alias, reason, cooloff_seconds)
+        self._log_down(alias, reason, "failed", cooloff_seconds)
 
     def _down(self, state: _State, reason: str, cooloff_seconds: float) -> None:
         state.down_until = self._clock() + cooloff_seconds
@@ -176,7 +179,8 @@ class ReplicaHealth:
         state.reason = reason
 
     @staticmethod
-    def _log_down(alias: str, reason: str, cooloff_seconds: float) -> None:
+    def _log_down(alias: str, reason: str, kind: str, cooloff_seconds: float) -> None:
+        metrics.count_skip(alias, kind)
         logger.warning("replica %s skipped for %gs: %s; reads use the primary",
                        alias, cooloff_seconds, reason)
 

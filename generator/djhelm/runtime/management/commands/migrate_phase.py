@@ -23,7 +23,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import DatabaseError
 
 from djhelm.errors import DjhelmError
-from djhelm.runtime import ledger, processes, replica_options
+from djhelm.runtime import ledger, processes, replica_options, tables
 from djhelm.runtime.config import ConfigError, GuardConfig, load_config
 from djhelm.runtime.guards import AdvisoryLockTimeout, advisory_lock, is_postgres, session_timeouts
 from djhelm.runtime.log import json_line
@@ -163,9 +163,7 @@ class Command(BaseCommand):
             )
         steps = plan.run_in("pre") if phase == "pre" else list(plan.steps)
         left = [label(s.key) for s in plan.steps if s not in steps]
-        with connection.cursor() as cursor:  # the migration role creates djhelm's tables; apps write rows
-            for create in (processes.CREATE_TABLE, ledger.CREATE_TABLE):
-                cursor.execute(create)
+        tables.create(connection)  # the migration role creates djhelm's tables; apps write rows
         run = ledger.new_run()
         shipped: dict[str, list[str]] = {}
         for app, name in executor.loader.disk_migrations:
