@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from djhelm.validation import all_rules
 from tests.validate.support import app, findings, obj, pod, run, web
 
@@ -85,6 +87,30 @@ def test_zd002_ignores_workers_without_ports() -> None:
     objects = app()
     del pod(objects, "Deployment", "shop-beat")["containers"][0]["args"]
     assert findings(run(objects), "ZD002") == []
+
+
+def _with_metrics_sidecar(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """A second container with a port of its own and no probes or preStop (the chart's metrics container)."""
+    sidecar = {"name": "metrics", "image": "shop:1", "ports": [{"name": "metrics", "containerPort": 9808}]}
+    pod(objects, "Deployment", "shop-web")["containers"].append(sidecar)
+    return sidecar
+
+
+def test_zd002_to_zd004_leave_a_sidecar_no_service_targets_alone() -> None:
+    objects = app()
+    _with_metrics_sidecar(objects)
+    report = run(objects)
+    assert [f for f in report.findings if f.rule in ("ZD002", "ZD003", "ZD004")] == []
+
+
+def test_zd002_and_zd003_check_a_sidecar_once_a_service_targets_it() -> None:
+    objects = app()
+    _with_metrics_sidecar(objects)
+    obj(objects, "Service", "shop")["spec"]["ports"].append({"name": "metrics", "port": 9808,
+                                                              "targetPort": 9808})
+    report = run(objects)
+    assert any("container metrics has no readinessProbe" in f.message for f in findings(report, "ZD002"))
+    assert any("container metrics has no preStop" in f.message for f in findings(report, "ZD003"))
 
 
 # ZD003 preStop
