@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Write schemas/chart-values.schema.json from the chart's value declarations (djhelm/chart/values_spec.py).
+"""Write the schemas generated from the chart's value declarations (djhelm/chart/values_spec.py):
+schemas/chart-values.schema.json, and the sections of schemas/djhelm-config.schema.json that djhelm.yaml
+passes to the chart unchanged (CONFIG_SECTIONS).
 
 Run it after adding or changing a chart value; tests/chart/test_schemas.py fails while the file is stale.
 Usage: python scripts/generate-values-schema.py
@@ -9,10 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from djhelm.chart.values_spec import values_schema_text
+from djhelm.chart.values_spec import config_schema_text, values_schema_text
 
-TARGET = Path(__file__).resolve().parent.parent / "schemas" / "chart-values.schema.json"
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
 if __name__ == "__main__":
-    TARGET.write_text(values_schema_text(), encoding="utf-8")
-    print(f"wrote {TARGET}")
+    values_target = SCHEMAS / "chart-values.schema.json"
+    values_target.write_text(values_schema_text(), encoding="utf-8")
+    config_target = SCHEMAS / "djhelm-config.schema.json"
+    config_target.write_text(config_schema_text(config_target.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"wrote {values_target} and {config_target}")

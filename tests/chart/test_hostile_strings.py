@@ -68,6 +68,14 @@ BASE: dict[str, Any] = {
     },
     "migrations": {"strategy": "hook", "lockTimeout": "5s", "statementTimeout": "5min"},
     "processes": {"worker": {"kind": "celery-worker", "app": "shop.celery:app", "queues": ["default"]}},
+    "monitoring": {
+        "enabled": True,
+        "labels": {"release": "kube-prometheus-stack"},
+        "alertLabels": {"team": "shop"},
+        "alerts": {"errorsAfterDeploy": {"for": "5m", "severity": "critical"}},
+        "postgresExporter": {"enabled": True, "selector": 'job="postgres-exporter"'},
+        "grafanaDashboard": {"enabled": True, "labels": {"grafana_dashboard": "1"}},
+    },
 }
 
 
@@ -170,3 +178,23 @@ def test_next_line_character_is_refused(tmp_path: Path, where: tuple[str, ...]) 
     assert result.exit_code == 2, result.output
     assert ".".join(where) in result.stderr and "U+0085" in result.stderr and "fix:" in result.stderr
     assert not (tmp_path / "chart").exists()
+
+
+def test_a_postgres_exporter_selector_stays_literal_inside_the_alert_expressions(helm3: str,
+                                                                               tmp_path: Path) -> None:
+    """The selector is PromQL text placed inside rule expressions: template syntax in a label value must
+    reach Prometheus as written, and anything that is not a list of label matchers is refused."""
+    selector = 'job="{{ .Values.x }} ü", cluster=~"eu-.*"'
+    data = _with(("monitoring", "postgresExporter", "selector"), selector)
+    config = tmp_path / "djhelm.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert run_cli("render", str(config), "--output", str(tmp_path / "chart")).exit_code == 0
+    docs = manifests(helm_template(helm3, tmp_path / "chart"))
+    rules = [doc for doc in docs if doc["kind"] == "PrometheusRule"]
+    expressions = [rule["expr"] for rule in rules[0]["spec"]["groups"][0]["rules"]]
+    assert sum(selector in expr for expr in expressions) == 2  # lock waits and replica lag
+    for bad in ('job="x"} or vector(1) #', "job=x", 'job="x" or up'):
+        data = _with(("monitoring", "postgresExporter", "selector"), bad)
+        config.write_text(yaml.safe_dump(data), encoding="utf-8")
+        result = run_cli("render", str(config), "--output", str(tmp_path / "refused"))
+        assert result.exit_code == 2 and "monitoring.postgresExporter.selector" in result.stderr

@@ -143,7 +143,9 @@ def test_web_command_serves_and_helm_test_passes(helm3: str, postgres_db: str) -
         "shop-db/direct-url": postgres_db,
         "shop-django/secret-key": "k" * 50,
     }
-    docs = manifests(helm_template(helm3, committed_chart("shop"), "--set", f"web.port={port}"))
+    # the metrics container and its shared folder are played in tests/examples/test_chart_runs_examples.py
+    docs = manifests(helm_template(helm3, committed_chart("shop"), "--set", f"web.port={port}",
+                                   "--set", "monitoring.enabled=false"))
     job = named(docs, "Job", "-migrate")["spec"]["template"]["spec"]["containers"][0]
     assert _run(job["command"], _env(job, named(docs, "ConfigMap", "-migrations"), secrets)).returncode == 0
     web = named(docs, "Deployment", "-web")["spec"]["template"]["spec"]["containers"][0]
@@ -186,7 +188,7 @@ def test_events_replica_env_reaches_django(helm3: str, postgres_db: str, tmp_pat
         "events-django/secret-key": "k" * 50,
         "events-redis/url": f"filesystem://{tmp_path}",
     }
-    docs = manifests(helm_template(helm3, committed_chart("events")))
+    docs = manifests(helm_template(helm3, committed_chart("events"), "--set", "monitoring.enabled=false"))
     app_config = named(docs, "ConfigMap", "rel-events")
     web = named(docs, "Deployment", "-web")["spec"]["template"]["spec"]["containers"][0]
     pre = next(

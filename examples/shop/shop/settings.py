@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # request, latency and status metrics; the chart's metrics container serves them (docs/monitoring.md)
+    "django_prometheus",
     "djhelm.runtime",
     "catalog",
 ]
@@ -39,6 +41,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so Kubernetes probes (Host: <pod IP>) are answered before ALLOWED_HOSTS is enforced.
     "shop.health.ProbeMiddleware",
+    # after the probe answers, so the kubelet's checks do not count as traffic
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -47,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"

@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from djhelm.chart.dashboard import DASHBOARD_PATH, dashboard_text
 from djhelm.chart.values import build_values
 from djhelm.chart.values_spec import value_docs
 from djhelm.chart.yamlout import dump_documented, scalar
@@ -69,6 +70,8 @@ def render_chart(config: Config, config_label: str = "djhelm.yaml") -> dict[str,
             files[relative] = source.read_bytes()
     # The values schema lives with djhelm's other schemas; every chart carries a copy for Helm to enforce.
     files["values.schema.json"] = (schemas_dir() / "chart-values.schema.json").read_bytes()
+    # The same bytes for every chart; rendered into a ConfigMap only when the dashboard is enabled.
+    files[DASHBOARD_PATH] = dashboard_text().encode("utf-8")
     header = VALUES_HEADER.format(name=config.name, config=_markdown_cell(config_label))
     files["values.yaml"] = (header + dump_documented(values, value_docs())).encode("utf-8")
     return dict(sorted(files.items()))

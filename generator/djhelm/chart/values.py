@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from djhelm.chart.values_spec import section_defaults
 from djhelm.config import Config
 
 # Seconds added to preStop + graceful timeout so the kubelet's SIGKILL never lands on a draining server.
@@ -29,6 +30,18 @@ def probe_host(web: dict[str, Any], ingress: dict[str, Any], route: dict[str, An
     ALLOWED_HOSTS must list it anyway), else none (the kubelet then sends the pod IP)."""
     hostnames = route.get("hostnames") or [""]
     return str(web.get("probeHost") or ingress.get("host") or hostnames[0])
+
+
+def merged(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """``defaults`` with ``given`` laid over it, key by key in nested objects (maps of names replace)."""
+    result = dict(defaults)
+    for key, value in given.items():
+        base = result.get(key)
+        if isinstance(base, dict) and isinstance(value, dict) and base and set(value) <= set(base):
+            result[key] = merged(base, value)
+        else:
+            result[key] = value
+    return result
 
 
 def build_values(config: Config) -> dict[str, Any]:
@@ -158,5 +171,6 @@ def build_values(config: Config) -> dict[str, Any]:
         "topologySpread": {"enabled": True, "maxSkew": 1},
         "nodeSelector": {},
         "tolerations": [],
+        "monitoring": merged(section_defaults("monitoring"), data.get("monitoring", {})),
         "tests": {"enabled": True},
     }

@@ -11,11 +11,18 @@ whose schema is given whole (maps of names, Secret references, resources).
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["VALUES", "Value", "value_docs", "values_schema", "values_schema_text"]
+__all__ = [
+    "CONFIG_SECTIONS", "VALUES", "Value", "config_schema_text", "section_defaults", "section_schema",
+    "value_docs", "values_schema", "values_schema_text",
+]
+
+
+_NO_DEFAULT = object()
 
 
 @dataclass(frozen=True)
@@ -24,10 +31,18 @@ class Value:
     doc: str
     schema: dict[str, Any] | None  # None: a group, built from the entries under it
     required: bool = False
+    # For values declared whole here (a section djhelm.yaml passes through as is): the default that
+    # values.yaml, djhelm.yaml's schema and init share. Other values get theirs from build_values.
+    default: Any = _NO_DEFAULT
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not _NO_DEFAULT
 
 
-def value(path: str, doc: str, schema: dict[str, Any], *, required: bool = False) -> Value:
-    return Value(path, doc, schema, required)
+def value(path: str, doc: str, schema: dict[str, Any], *, required: bool = False,
+          default: Any = _NO_DEFAULT) -> Value:
+    return Value(path, doc, schema, required, default)
 
 
 def group(path: str, doc: str, *, required: bool = False) -> Value:
@@ -68,6 +83,30 @@ def _secret_ref(**extra: Any) -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["secretName", "key"],
     }
+
+
+_PROMETHEUS_DURATION = {"type": "string", "pattern": "^(0|([0-9]+(ms|s|m|h|d|w|y))+)$"}
+_LABEL_NAME = "^[a-zA-Z_][a-zA-Z0-9_]*$"
+_K8S_LABELS = _string_map("^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+# A PromQL label-matcher list (`job="postgres-exporter",cluster=~"eu-.*"`): it lands inside alert expressions.
+_MATCHER = r'[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"'
+# No lookarounds: Helm checks values.schema.json with Go's RE2.
+_PROMQL_MATCHERS = {"type": "string", "pattern": f"^({_MATCHER}(\\s*,\\s*{_MATCHER})*)?$"}
+
+
+def _alert(doc: str, for_: str, severity: str, **extra: tuple[str, dict[str, Any], Any]) -> Value:
+    """One alert's settings: how long it must hold (`for`), its severity label, and its thresholds."""
+    properties: dict[str, Any] = {"for": _PROMETHEUS_DURATION, "severity": _NON_EMPTY}
+    default: dict[str, Any] = {"for": for_, "severity": severity}
+    for name, (text, schema, value_default) in extra.items():
+        properties[name] = {"description": text, **schema}
+        default[name] = value_default
+    return value(
+        f"monitoring.alerts.{doc.split(':', 1)[0]}",
+        doc.split(":", 1)[1].strip(),
+        {"type": "object", "properties": properties, "additionalProperties": False},
+        default=default,
+    )
 
 
 _QUANTITIES = {"type": "object", "additionalProperties": {"type": ["string", "integer", "number"]}}
@@ -336,6 +375,102 @@ VALUES: tuple[Value, ...] = (
     value("topologySpread.maxSkew", "Allowed imbalance between zones/nodes.", _integer(1)),
     value("nodeSelector", "Node selector for every pod.", _string_map()),
     value("tolerations", "Tolerations for every pod.", {"type": "array", "items": {"type": "object"}}),
+    group(
+        "monitoring",
+        "Prometheus monitoring (prometheus-operator CRDs): a metrics container in web pods, a PodMonitor, "
+        "alert rules and an optional Grafana dashboard.",
+    ),
+    value(
+        "monitoring.enabled",
+        "Add the metrics container (`manage.py djhelm_metrics`, needs djhelm[metrics] or django-prometheus "
+        "in the image), the PodMonitor and the PrometheusRule.",
+        _BOOLEAN,
+        required=True,
+        default=False,
+    ),
+    value("monitoring.port", "Metrics port of web pods (named `metrics`; no Service publishes it).", _PORT,
+          default=9808),
+    value("monitoring.scrapeInterval", "How often Prometheus scrapes each web pod.", _PROMETHEUS_DURATION,
+          default="30s"),
+    value(
+        "monitoring.labels",
+        "Labels on the PodMonitor and PrometheusRule, for the Prometheus that selects them (kube-prometheus-"
+        "stack: `release: <its release name>`).",
+        _K8S_LABELS,
+        default={},
+    ),
+    value(
+        "monitoring.alertLabels",
+        "Labels added to every alert, for routing (team, service); each alert sets its own `severity`.",
+        {
+            "type": "object",
+            "propertyNames": {"pattern": _LABEL_NAME, "not": {"const": "severity"}},
+            "additionalProperties": _STRING,
+        },
+        default={},
+    ),
+    value(
+        "monitoring.resources",
+        "Resources of the metrics container.",
+        _RESOURCES,
+        default={"requests": {"cpu": "10m", "memory": "96Mi"}, "limits": {"memory": "192Mi"}},
+    ),
+    group(
+        "monitoring.alerts",
+        "Alert settings: `for` (how long the condition must hold), `severity`, thresholds.",
+    ),
+    _alert("migrationJobFailed: A migration Job (or the rollback check) failed.", "1m", "critical"),
+    _alert("migrationJobDeadlineExceeded: A migration Job was stopped at activeDeadlineSeconds.", "0m",
+           "critical"),
+    _alert("rolloutStuck: A Deployment's rollout passed progressDeadlineSeconds.", "5m", "critical"),
+    _alert("replicasMismatch: Fewer (or more) pods available than desired, with no rollout progress.", "15m",
+           "warning"),
+    _alert("contractPending: Contract (post) migrations still pending (phases only).", "1h", "warning"),
+    _alert("oldCodeRunning: More than one code version has live processes.", "30m", "warning"),
+    _alert(
+        "errorsAfterDeploy: The 5xx ratio is above `ratio` while the newest code is younger than "
+        "`windowSeconds`.",
+        "5m",
+        "critical",
+        ratio=("Share of responses that are 5xx.", {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+               0.05),
+        windowSeconds=("How long after a deploy the alert watches.", _integer(60), 3600),
+    ),
+    _alert("unappliedMigrations: Running pods' code needs migrations that are not applied.", "10m",
+           "critical"),
+    _alert(
+        "lockWaits: Sessions waiting on locks while a migration Job runs (postgres_exporter).",
+        "1m",
+        "warning",
+        sessions=("More waiting sessions than this fire the alert.", _integer(0), 5),
+    ),
+    _alert(
+        "replicaLag: A replica lags behind the primary (postgres_exporter).",
+        "2m",
+        "warning",
+        seconds=("Lag in seconds that fires the alert.", _integer(1), 30),
+    ),
+    group("monitoring.postgresExporter", "Alerts on postgres_exporter's metrics, when you run it."),
+    value("monitoring.postgresExporter.enabled", "Add the lock-wait and replica-lag alerts.", _BOOLEAN,
+          required=True, default=False),
+    value(
+        "monitoring.postgresExporter.selector",
+        "PromQL label matchers for this database's postgres_exporter series, e.g. "
+        '`job="postgres-exporter"`.',
+        _PROMQL_MATCHERS,
+        default="",
+    ),
+    group(
+        "monitoring.grafanaDashboard", "A Grafana dashboard in a ConfigMap, for Grafana's dashboard sidecar."
+    ),
+    value("monitoring.grafanaDashboard.enabled", "Create the dashboard ConfigMap.", _BOOLEAN, required=True,
+          default=False),
+    value(
+        "monitoring.grafanaDashboard.labels",
+        "Labels the sidecar looks for (kube-prometheus-stack's default: `grafana_dashboard: \"1\"`).",
+        _K8S_LABELS,
+        default={"grafana_dashboard": "1"},
+    ),
     group("tests", "`helm test` pod that requests the readiness endpoint through the Service."),
     value("tests.enabled", "Render the test pod.", _BOOLEAN, required=True),
 )
@@ -384,3 +519,52 @@ def values_schema() -> dict[str, Any]:
 def values_schema_text() -> str:
     """The bytes of schemas/chart-values.schema.json (scripts/generate-values-schema.py writes them)."""
     return json.dumps(values_schema(), indent=2) + "\n"
+
+
+def section_defaults(section: str) -> dict[str, Any]:
+    """The defaults of every value declared under ``section``, nested as values.yaml holds them."""
+    result: dict[str, Any] = {}
+    for entry in VALUES:
+        if not entry.path.startswith(section + ".") or not entry.has_default:
+            continue
+        node = result
+        parts = entry.path[len(section) + 1:].split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = copy.deepcopy(entry.default)
+    return result
+
+
+def section_schema(section: str) -> dict[str, Any]:
+    """``section`` as djhelm.yaml takes it (same keys as the chart value, every key optional, defaults
+    shown): the config schema's part for a section passed through to values.yaml unchanged."""
+    node = values_schema()
+    for part in section.split("."):
+        node = node["properties"][part]
+    return _optional_with_defaults(copy.deepcopy(node), section)
+
+
+def _optional_with_defaults(node: dict[str, Any], path: str) -> dict[str, Any]:
+    node.pop("required", None)
+    declared = {entry.path: entry for entry in VALUES}
+    entry = declared.get(path)
+    if entry is not None and entry.has_default:
+        node["default"] = entry.default
+    if entry is not None and entry.schema is None:
+        node["properties"] = {
+            name: _optional_with_defaults(child, f"{path}.{name}")
+            for name, child in node["properties"].items()
+        }
+    return node
+
+
+# djhelm.yaml sections that are the chart values of the same name, with the same keys and defaults.
+CONFIG_SECTIONS = ("monitoring",)
+
+
+def config_schema_text(current: str) -> str:
+    """schemas/djhelm-config.schema.json with its CONFIG_SECTIONS generated from the declarations above."""
+    schema = json.loads(current)
+    for section in CONFIG_SECTIONS:
+        schema["properties"][section] = section_schema(section)
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

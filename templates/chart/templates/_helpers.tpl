@@ -268,3 +268,52 @@ pre-install,pre-upgrade,post-install,post-upgrade
 pre-install,pre-upgrade
 {{- end }}
 {{- end }}
+
+{{/* for, labels and annotations of one alert. Arguments: alert ({for, severity}), labels, summary, description. */}}
+{{- define "djhelm.alertMeta" -}}
+for: {{ .alert.for | toJson }}
+labels:
+  severity: {{ .alert.severity | toJson }}
+  {{- with .labels }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+annotations:
+  summary: {{ .summary | toJson }}
+  description: {{ .description | toJson }}
+{{- end }}
+
+{{/*
+The web pod's metrics container: `manage.py djhelm_metrics` merges what the server's workers wrote to the
+shared folder and adds djhelm's database gauges, on a port that no Service or Ingress publishes. No probes:
+a slow scrape must never take a serving pod out of the load balancer.
+*/}}
+{{- define "djhelm.metricsContainer" -}}
+- name: metrics
+  image: {{ include "djhelm.image" . | toJson }}
+  imagePullPolicy: {{ .Values.image.pullPolicy }}
+  {{- with (include "djhelm.workingDir" . | trim) }}{{ . | nindent 2 }}{{ end }}
+  command:
+    - python
+    - manage.py
+    - djhelm_metrics
+    - --port
+    - {{ .Values.monitoring.port | toString | quote }}
+  ports:
+    - name: metrics
+      containerPort: {{ .Values.monitoring.port }}
+      protocol: TCP
+  env:
+    {{- include "djhelm.appEnv" . | trim | nindent 4 }}
+    - name: PROMETHEUS_MULTIPROC_DIR
+      value: /run/djhelm-metrics
+  envFrom:
+    - configMapRef:
+        name: {{ include "djhelm.fullname" . | toJson }}
+  securityContext:
+    {{- include "djhelm.securityContext" . | nindent 4 }}
+  resources:
+    {{- toYaml .Values.monitoring.resources | nindent 4 }}
+  {{- include "djhelm.tmpMount" . | nindent 2 }}
+    - name: metrics
+      mountPath: /run/djhelm-metrics
+{{- end }}
