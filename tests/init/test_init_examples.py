@@ -117,6 +117,8 @@ def test_startproject(run_init: Callable[..., Any], tmp_path: Path) -> None:
     assert data["web"]["server"] == "gunicorn"
     assert data["web"]["application"] == "mysite.wsgi:application"
     assert data["migrations"]["phases"] is False  # no djhelm.runtime in INSTALLED_APPS
+    assert data["monitoring"]["enabled"] is False  # no exporter in INSTALLED_APPS
+    assert "monitoring: {enabled: false}" in text and "add django-prometheus to the image" in text
     assert _is_reference(data["secretEnv"]["SECRET_KEY"])
     # What the user must change is said in the file and on the terminal.
     assert "TODO: not found in urls.py" in text
@@ -175,6 +177,8 @@ def test_committed_example_configs_agree_with_what_init_reads(name: str, run_ini
         assert committed["web"].get(key) == generated["web"][key], key
     apps = {process["kind"]: process["app"] for process in generated.get("processes", {}).values()}
     assert {p["kind"]: p["app"] for p in committed.get("processes", {}).values()} == apps
+    # Both examples export request metrics (django_prometheus), so init turns monitoring on as they do.
+    assert generated["monitoring"]["enabled"] is committed["monitoring"]["enabled"] is True
     # Every secret the settings cannot do without is supplied by the committed config.
     required = {k for k, ref in generated["secretEnv"].items() if not ref.get("optional")}
     assert required <= set(committed.get("secretEnv", {}))

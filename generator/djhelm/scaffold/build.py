@@ -272,6 +272,32 @@ def _processes(project: DjangoProject) -> Entry | None:
     )
 
 
+def _monitoring(project: DjangoProject) -> Entry:
+    """On when the project already exports request metrics (django-prometheus), else off with the hint."""
+    exporter = project.installed_apps is not None and "django_prometheus" in project.installed_apps
+    if not exporter:
+        return Entry(
+            "monitoring",
+            {"enabled": False},
+            note="add django-prometheus to the image and INSTALLED_APPS, then enable (docs/monitoring.md)",
+        )
+    return Entry(
+        "monitoring",
+        Block(
+            [
+                Entry("enabled", True, note="django_prometheus is in INSTALLED_APPS"),
+                Entry(
+                    "labels",
+                    {"release": "kube-prometheus-stack"},
+                    disabled=True,
+                    note="TODO: the labels your Prometheus selects PodMonitors and PrometheusRules by",
+                ),
+            ]
+        ),
+        comment=["A metrics container, a PodMonitor and deploy alerts (prometheus-operator CRDs)."],
+    )
+
+
 def _header(
     project: DjangoProject, name: str, secrets: list[Entry], project_dir: str, file_name: str
 ) -> list[str]:
@@ -369,6 +395,7 @@ def build(project: DjangoProject, output: Path) -> str:
         ),
         _database(project, name),
         _migrations(project),
+        _monitoring(project),
     ]
     processes = _processes(project)
     if processes:
