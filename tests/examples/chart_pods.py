@@ -73,7 +73,7 @@ def argv_of(container: dict[str, Any], port: int | None = None,
             beat_schedule: Path | None = None) -> list[str]:
     argv = [str(a) for a in container.get("command", []) + container.get("args", [])]
     tools = {"python": sys.executable, "gunicorn": str(BIN / "gunicorn"), "uvicorn": str(BIN / "uvicorn"),
-             "celery": str(BIN / "celery")}
+             "celery": str(BIN / "celery"), "granian": str(BIN / "granian")}
     argv[0] = tools.get(argv[0], argv[0])
     for index, arg in enumerate(argv):
         if port is not None and arg.startswith("0.0.0.0:"):

@@ -265,6 +265,9 @@ def test_settings_module_without_a_production_sibling_is_kept(tmp_path: Path) ->
      "proj.asgi:application"),
     ("web: exec python -m uvicorn --host 0.0.0.0 --port $PORT proj.asgi:app", "uvicorn", "proj.asgi:app"),
     ("web: daphne -b 0.0.0.0 -p $PORT proj.asgi:application", "uvicorn", "proj.asgi:application"),
+    ("web: granian --interface wsgi --workers 4 proj.wsgi:application", "granian", "proj.wsgi:application"),
+    ("web: granian --interface asgi --host 0.0.0.0 proj.asgi:application", "granian",
+     "proj.asgi:application"),
 ])
 def test_procfile_web_process_decides_the_server(tmp_path: Path, line: str, server: str,
                                                  application: str) -> None:
@@ -293,6 +296,33 @@ def test_procfile_without_a_known_web_server_is_ignored(tmp_path: Path, line: st
     entrypoint = read_project(project).entrypoint
     assert (entrypoint.server, entrypoint.application) == ("gunicorn", "proj.wsgi:application")
     assert "WSGI_APPLICATION" in entrypoint.reason
+
+
+def test_granian_keeps_its_interface_and_daphne_is_replaced_with_a_reason(tmp_path: Path) -> None:
+    files = {"manage.py": manage_py("proj.settings"),
+             "proj/settings.py": 'WSGI_APPLICATION = "proj.wsgi.app"\n'}
+    granian = read_project(write_tree(tmp_path / "g", {
+        **files, "Procfile": "web: granian --interface asgi proj.asgi:application\n"})).entrypoint
+    assert granian.interface == "asgi"
+    # granian's own default interface is RSGI, which Django does not speak: not taken from the Procfile
+    rsgi = read_project(write_tree(tmp_path / "r", {
+        **files, "Procfile": "web: granian proj.asgi:application\n"})).entrypoint
+    assert rsgi.server == "gunicorn" and "WSGI_APPLICATION" in rsgi.reason
+    daphne = read_project(write_tree(tmp_path / "d", {
+        **files, "Procfile": "web: daphne proj.asgi:application\n"})).entrypoint
+    assert "daphne, which closes in-flight requests on SIGTERM" in daphne.reason
+
+
+def test_a_uwsgi_procfile_is_named_in_a_note_and_the_settings_decide(tmp_path: Path) -> None:
+    project = read_project(write_tree(tmp_path / "u", {
+        "manage.py": manage_py("proj.settings"),
+        "proj/settings.py": 'WSGI_APPLICATION = "proj.wsgi.application"\n',
+        "Procfile": "web: uwsgi --http-socket :$PORT --module proj.wsgi:application --master\n",
+    }))
+    entrypoint = project.entrypoint
+    assert (entrypoint.server, entrypoint.application) == ("gunicorn", "proj.wsgi:application")
+    [note] = [note for note in project.notes if "uwsgi" in note]
+    assert "Procfile:1" in note and "install it in the image" in note
 
 
 def _false_values(source: str) -> dict[str, str | None]:

@@ -44,6 +44,19 @@ def merged(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def web_interface(web: dict[str, Any]) -> str:
+    """What the application object is: fixed by gunicorn (WSGI) and uvicorn (ASGI); for granian, as given,
+    else from Django's naming (`proj.asgi:application` is ASGI)."""
+    if web["server"] == "gunicorn":
+        return "wsgi"
+    if web["server"] == "uvicorn":
+        return "asgi"
+    if "interface" in web:
+        return str(web["interface"])
+    module = str(web["application"]).partition(":")[0]
+    return "asgi" if module.rpartition(".")[2] == "asgi" else "wsgi"
+
+
 def build_values(config: Config) -> dict[str, Any]:
     """values.yaml content, in the order it is written (dict order is the file's key order)."""
     data = config.data
@@ -72,6 +85,7 @@ def build_values(config: Config) -> dict[str, Any]:
         "web": {
             "server": web["server"],
             "application": web["application"],
+            "interface": web_interface(web),
             "port": web["port"],
             "replicas": web["replicas"],
             "workers": web["workers"],

@@ -159,8 +159,15 @@ VALUES: tuple[Value, ...] = (
     group("web", "The web Deployment (container `web`, port `http`).", required=True),
     value(
         "web.server",
-        "`gunicorn` (WSGI) or `uvicorn` (ASGI).",
-        {"enum": ["gunicorn", "uvicorn"]},
+        "`gunicorn` (WSGI), `uvicorn` (ASGI) or `granian` (either, by `web.interface`).",
+        {"enum": ["gunicorn", "uvicorn", "granian"]},
+        required=True,
+    ),
+    value(
+        "web.interface",
+        "`wsgi` or `asgi`: what `web.application` is (granian's `--interface`; gunicorn serves WSGI, "
+        "uvicorn ASGI).",
+        {"enum": ["wsgi", "asgi"]},
         required=True,
     ),
     value("web.application", "WSGI/ASGI application as `module:attribute`.", _NON_EMPTY, required=True),
@@ -174,8 +181,8 @@ VALUES: tuple[Value, ...] = (
     value("web.workers", "Server worker processes per pod.", _integer(1)),
     value(
         "web.gracefulTimeoutSeconds",
-        "Drain time after SIGTERM; passed to gunicorn `--graceful-timeout` or uvicorn "
-        "`--timeout-graceful-shutdown`.",
+        "Drain time after SIGTERM; passed to gunicorn `--graceful-timeout`, uvicorn "
+        "`--timeout-graceful-shutdown` or granian `--workers-kill-timeout`.",
         _integer(1),
         required=True,
     ),

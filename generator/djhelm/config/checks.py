@@ -29,6 +29,14 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
     def add(path: tuple[str | int, ...], message: str, fix: str) -> None:
         problems.append(Problem(filename, message, dotted(path), source.line_of(path), fix))
 
+    web = data.get("web", {})
+    fixed = {"gunicorn": "wsgi", "uvicorn": "asgi"}.get(web.get("server", ""))
+    if fixed is not None and web.get("interface", fixed) != fixed:
+        add(
+            ("web", "interface"),
+            f"{web['server']} serves {fixed.upper()} applications only",
+            "use server: granian (it serves both), or the server of the other kind, or remove interface",
+        )
     for name, value in sorted(data.get("env", {}).items()):
         path = ("env", name)
         if _RESERVED.match(name):

@@ -39,9 +39,10 @@ class EnvRead:
 class Entrypoint:
     """The web server and the application object it serves, and why djhelm chose them."""
 
-    server: str  # gunicorn | uvicorn
+    server: str  # gunicorn | uvicorn | granian
     application: str  # "package.module:attribute"
     reason: str
+    interface: str = ""  # granian's: wsgi | asgi
 
 
 @dataclass(frozen=True)

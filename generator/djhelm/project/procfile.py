@@ -41,14 +41,26 @@ _VALUED = {
     "--env-file",
     "--workers-per-core",
     "--pythonpath",
+    "--interface",
+    "--workers-kill-timeout",
+    "--blocking-threads",
+    "--http",
+    "--loop",
+}
+# Servers the chart does not run, and why: init then falls back to the settings and says so.
+UNSUPPORTED = {
+    "uwsgi": "uwsgi, whose SIGTERM reloads (or with --die-on-term drops) in-flight requests",
+    "daphne": "daphne, which closes in-flight requests on SIGTERM",
 }
 
 
 @dataclass(frozen=True)
 class ProcfileWeb:
-    server: str  # gunicorn | uvicorn
+    server: str  # gunicorn | uvicorn | granian; "" for a server the chart cannot run (see replaced)
     application: str  # module:attribute
     line: int
+    interface: str = ""  # granian's --interface (wsgi | asgi)
+    replaced: str = ""  # the program it runs when the chart runs another one (daphne -> uvicorn)
 
 
 def _application(argv: list[str]) -> str | None:
@@ -86,12 +98,20 @@ def read_procfile(root: Path) -> ProcfileWeb | None:
         if not argv:
             return None
         program = Path(argv[0]).name
+        if program == "uwsgi":
+            return ProcfileWeb("", "", number, replaced=program)  # the reader explains, then falls back
         application = _application(argv)
         if application is None:
             return None
+        if program == "granian":
+            interface = argv[argv.index("--interface") + 1] if "--interface" in argv[:-1] else "rsgi"
+            if interface not in ("wsgi", "asgi"):
+                return None  # RSGI is not a Django interface
+            return ProcfileWeb("granian", application, number, interface)
         asgi_worker = any("uvicorn" in arg.lower() and "worker" in arg.lower() for arg in argv)
         if program in _ASGI_SERVERS or (program == "gunicorn" and asgi_worker):
-            return ProcfileWeb("uvicorn", application, number)
+            replaced = "" if program == "uvicorn" else program
+            return ProcfileWeb("uvicorn", application, number, replaced=replaced)
         if program == "gunicorn":
             return ProcfileWeb("gunicorn", application, number)
         return None

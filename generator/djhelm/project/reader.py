@@ -10,7 +10,7 @@ from djhelm.project.dockerfile import healthcheck_path
 from djhelm.project.envreads import merge_reads
 from djhelm.project.locate import module_file, require_manage_py, settings_module_in_manage_py, shown
 from djhelm.project.model import DjangoProject, Entrypoint, HealthPaths, Source
-from djhelm.project.procfile import read_procfile
+from djhelm.project.procfile import UNSUPPORTED, read_procfile
 from djhelm.project.pysource import literal_str, parse_file
 from djhelm.project.settings import SettingsInfo, read_settings
 from djhelm.project.urls import find_health_paths
@@ -63,9 +63,20 @@ def _entrypoint(root: Path, info: SettingsInfo, settings_module: str) -> tuple[E
     if asgi:
         return Entrypoint("uvicorn", _as_app_path(asgi), f"ASGI_APPLICATION is set ({asgi_at})"), notes
     procfile = read_procfile(root)
+    if procfile is not None and not procfile.server:
+        notes.append(
+            f"the Procfile's web process runs {UNSUPPORTED[procfile.replaced]} (Procfile:{procfile.line}): "
+            "the chart runs another server below; install it in the image (gunicorn, uvicorn or granian "
+            "drain in-flight requests on SIGTERM)"
+        )
+        procfile = None
     if procfile is not None:
         reason = f"the Procfile's web process runs it (Procfile:{procfile.line})"
-        return Entrypoint(procfile.server, procfile.application, reason), notes
+        if procfile.replaced:
+            runs = UNSUPPORTED.get(procfile.replaced, procfile.replaced)
+            reason = (f"the Procfile's web process runs {runs} (Procfile:{procfile.line}); uvicorn serves "
+                      "the same ASGI application and drains")
+        return Entrypoint(procfile.server, procfile.application, reason, procfile.interface), notes
     if "channels" in apps or "daphne" in apps:
         target = f"{package}.asgi:application"
         return Entrypoint("uvicorn", target, "channels/daphne is in INSTALLED_APPS, which needs ASGI"), notes

@@ -121,6 +121,11 @@ def _web(project: DjangoProject) -> Entry:
         server_comment.append(
             "The chart runs `uvicorn <application> --timeout-graceful-shutdown <graceful>`."
         )
+    elif entry.server == "granian":
+        server_comment.append(
+            "The chart runs `granian --interface <interface> <application> "
+            "--workers-kill-timeout <graceful>`."
+        )
     else:
         server_comment.append("The chart runs `gunicorn <application> --graceful-timeout <graceful>`.")
     return Entry(
@@ -129,6 +134,7 @@ def _web(project: DjangoProject) -> Entry:
             [
                 Entry("server", entry.server, comment=server_comment),
                 Entry("application", entry.application),
+                *([Entry("interface", entry.interface)] if entry.interface else []),
                 Entry("port", 8000),
                 Entry("replicas", 2, note="two or more, so a rolling update always has a ready pod"),
                 Entry("workers", 2, note="server worker processes per pod"),

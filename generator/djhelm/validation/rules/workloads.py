@@ -269,14 +269,15 @@ def prestop_seconds(container: dict[str, Any]) -> tuple[int | None, str]:
 
 
 def graceful_timeout(template: PodTemplate, container: dict[str, Any]) -> tuple[int | None, str]:
-    """The server's drain time: annotation, gunicorn/uvicorn flags, or gunicorn's default; None if unknown."""
+    """The server's drain time: annotation, gunicorn/uvicorn/granian flags, or gunicorn's default; None if
+    unknown."""
     annotated = int_value(template.annotations.get(GRACE_ANNOTATION))
     if annotated is None:
         annotated = int_value(template.owner.annotations.get(GRACE_ANNOTATION))
     if annotated is not None:
         return annotated, f"annotation {GRACE_ANNOTATION}"
     words = command_words(container)
-    for flag in ("--graceful-timeout", "--timeout-graceful-shutdown"):
+    for flag in ("--graceful-timeout", "--timeout-graceful-shutdown", "--workers-kill-timeout"):
         for position, word in enumerate(words):
             if word == flag and position + 1 < len(words):
                 value = int_value(words[position + 1])

@@ -38,7 +38,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     f"container {name}: the server's graceful timeout is unknown, so "
                     f"terminationGracePeriodSeconds {grace} cannot be checked",
                     f'annotate the pod template with {GRACE_ANNOTATION}: "N" or pass '
-                    "--graceful-timeout (gunicorn) / --timeout-graceful-shutdown (uvicorn)",
+                    "--graceful-timeout (gunicorn) / --timeout-graceful-shutdown (uvicorn) / "
+                    "--workers-kill-timeout (granian)",
                     (*template.path[:-1], "metadata"),
                 )
                 continue
