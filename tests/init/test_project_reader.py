@@ -394,3 +394,41 @@ def test_init_uses_the_dockerfile_health_check_when_urls_have_none(tmp_path: Pat
                           "Dockerfile": "HEALTHCHECK CMD curl -f http://localhost:8000/status/\n"})
     health = read_project(tmp_path).health
     assert (health.readiness, health.source) == ("/status/", "Dockerfile:1")
+
+
+@pytest.mark.parametrize(("dockerfile", "server", "application", "line"), [
+    ('FROM python:3.12\nCMD ["gunicorn", "proj.wsgi:application", "--bind", "0.0.0.0:8000"]\n',
+     "gunicorn", "proj.wsgi:application", 2),
+    # shell form, migrations first: the last command is the server
+    ("FROM python:3.12\nCMD python manage.py migrate && \\\n"
+     "    exec uvicorn proj.asgi:application --port 80\n",
+     "uvicorn", "proj.asgi:application", 2),
+    ('FROM python:3.12\nCMD ["sh", "-c", "python manage.py collectstatic --noinput; granian --interface wsgi '
+     'proj.wsgi:application"]\n', "granian", "proj.wsgi:application", 2),
+    # the server as ENTRYPOINT, its arguments in CMD
+    ('FROM python:3.12\nENTRYPOINT ["gunicorn"]\nCMD ["proj.wsgi:application", "-w", "4"]\n',
+     "gunicorn", "proj.wsgi:application", 2),
+    # an entrypoint script runs CMD; a multi-stage build's last CMD is the image's
+    ('FROM python:3.12 AS build\nCMD ["pytest"]\nFROM python:3.12\nENTRYPOINT ["/docker-entrypoint.sh"]\n'
+     'CMD ["uvicorn", "proj.asgi:application"]\n', "uvicorn", "proj.asgi:application", 5),
+])
+def test_the_dockerfile_cmd_decides_the_server(tmp_path: Path, dockerfile: str, server: str,
+                                               application: str, line: int) -> None:
+    project = write_tree(tmp_path / "p", {
+        "manage.py": manage_py("proj.settings"),
+        "proj/settings.py": 'WSGI_APPLICATION = "proj.wsgi.application"\n',
+        "Dockerfile": dockerfile,
+    })
+    entrypoint = read_project(project).entrypoint
+    assert (entrypoint.server, entrypoint.application) == (server, application)
+    assert f"Dockerfile:{line}" in entrypoint.reason
+
+
+def test_a_uwsgi_image_is_named_in_a_note(tmp_path: Path) -> None:
+    project = read_project(write_tree(tmp_path / "u", {
+        "manage.py": manage_py("proj.settings"),
+        "proj/settings.py": 'WSGI_APPLICATION = "proj.wsgi.application"\n',
+        "Dockerfile": 'FROM python:3.12\nCMD ["uwsgi", "--ini", "uwsgi.ini"]\n',
+    }))
+    assert project.entrypoint.server == "gunicorn" and "WSGI_APPLICATION" in project.entrypoint.reason
+    assert any("uwsgi" in note and "Dockerfile:2" in note for note in project.notes)

@@ -1,5 +1,6 @@
-"""Read the web server from a Procfile (Heroku, Dokku, honcho): the command a project already runs in
-production says more about WSGI vs ASGI than the settings that `startproject` wrote."""
+"""Read the web server from the command a project already runs in production (a Procfile's `web:` line for
+Heroku, Dokku or honcho; a Dockerfile's CMD): it says more about the server, and WSGI vs ASGI, than the
+settings that `startproject` wrote."""
 
 from __future__ import annotations
 
@@ -61,6 +62,11 @@ class ProcfileWeb:
     line: int
     interface: str = ""  # granian's --interface (wsgi | asgi)
     replaced: str = ""  # the program it runs when the chart runs another one (daphne -> uvicorn)
+    source: str = "Procfile"  # the file of `line`
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
 
 
 def _application(argv: list[str]) -> str | None:
@@ -79,6 +85,49 @@ def _application(argv: list[str]) -> str | None:
     return None
 
 
+def parse_command(argv: list[str], line: int) -> ProcfileWeb | None:
+    """The web server a command runs (a Procfile's `web:` line, a Dockerfile's CMD), if djhelm knows it."""
+    while argv and (argv[0] in ("exec", "python", "python3", "-m") or "=" in argv[0]):
+        argv = argv[1:]  # `exec`, `python -m gunicorn`, `VAR=value gunicorn`
+    if not argv:
+        return None
+    program = Path(argv[0]).name
+    if program == "uwsgi":
+        return ProcfileWeb("", "", line, replaced=program)  # the reader explains, then falls back
+    application = _application(argv)
+    if application is None:
+        return None
+    if program == "granian":
+        interface = argv[argv.index("--interface") + 1] if "--interface" in argv[:-1] else "rsgi"
+        if interface not in ("wsgi", "asgi"):
+            return None  # RSGI is not a Django interface
+        return ProcfileWeb("granian", application, line, interface)
+    asgi_worker = any("uvicorn" in arg.lower() and "worker" in arg.lower() for arg in argv)
+    if program in _ASGI_SERVERS or (program == "gunicorn" and asgi_worker):
+        replaced = "" if program == "uvicorn" else program
+        return ProcfileWeb("uvicorn", application, line, replaced=replaced)
+    if program == "gunicorn":
+        return ProcfileWeb("gunicorn", application, line)
+    return None
+
+
+def shell_commands(text: str) -> list[list[str]]:
+    """The simple commands of a shell line (`a && b; exec c`), each split into words; [] if unparsable."""
+    try:
+        lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        words = list(lexer)
+    except ValueError:
+        return []
+    commands: list[list[str]] = [[]]
+    for word in words:
+        if word and set(word) <= set(";&|"):
+            commands.append([])
+        else:
+            commands[-1].append(word)
+    return [command for command in commands if command]
+
+
 def read_procfile(root: Path) -> ProcfileWeb | None:
     path = root / "Procfile"
     try:
@@ -89,30 +138,9 @@ def read_procfile(root: Path) -> ProcfileWeb | None:
         match = _LINE.match(raw.strip())
         if not match or match.group(1) != "web":
             continue
-        try:
-            argv = shlex.split(match.group(2))
-        except ValueError:
-            return None
-        while argv and (argv[0] in ("exec", "python", "python3", "-m") or "=" in argv[0]):
-            argv = argv[1:]  # `exec`, `python -m gunicorn`, `VAR=value gunicorn`
-        if not argv:
-            return None
-        program = Path(argv[0]).name
-        if program == "uwsgi":
-            return ProcfileWeb("", "", number, replaced=program)  # the reader explains, then falls back
-        application = _application(argv)
-        if application is None:
-            return None
-        if program == "granian":
-            interface = argv[argv.index("--interface") + 1] if "--interface" in argv[:-1] else "rsgi"
-            if interface not in ("wsgi", "asgi"):
-                return None  # RSGI is not a Django interface
-            return ProcfileWeb("granian", application, number, interface)
-        asgi_worker = any("uvicorn" in arg.lower() and "worker" in arg.lower() for arg in argv)
-        if program in _ASGI_SERVERS or (program == "gunicorn" and asgi_worker):
-            replaced = "" if program == "uvicorn" else program
-            return ProcfileWeb("uvicorn", application, number, replaced=replaced)
-        if program == "gunicorn":
-            return ProcfileWeb("gunicorn", application, number)
+        for argv in reversed(shell_commands(match.group(2))):  # `migrate && gunicorn ...`: the last serves
+            found = parse_command(argv, number)
+            if found is not None:
+                return found
         return None
     return None

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 from djhelm.project.celery import find_celery_app
-from djhelm.project.dockerfile import healthcheck_path
+from djhelm.project.dockerfile import healthcheck_path, web_command
 from djhelm.project.envreads import merge_reads
 from djhelm.project.locate import module_file, require_manage_py, settings_module_in_manage_py, shown
 from djhelm.project.model import DjangoProject, Entrypoint, HealthPaths, Source
@@ -62,21 +62,22 @@ def _entrypoint(root: Path, info: SettingsInfo, settings_module: str) -> tuple[E
     apps = _installed_apps(info) or ()
     if asgi:
         return Entrypoint("uvicorn", _as_app_path(asgi), f"ASGI_APPLICATION is set ({asgi_at})"), notes
-    procfile = read_procfile(root)
-    if procfile is not None and not procfile.server:
-        notes.append(
-            f"the Procfile's web process runs {UNSUPPORTED[procfile.replaced]} (Procfile:{procfile.line}): "
-            "the chart runs another server below; install it in the image (gunicorn, uvicorn or granian "
-            "drain in-flight requests on SIGTERM)"
-        )
-        procfile = None
-    if procfile is not None:
-        reason = f"the Procfile's web process runs it (Procfile:{procfile.line})"
-        if procfile.replaced:
-            runs = UNSUPPORTED.get(procfile.replaced, procfile.replaced)
-            reason = (f"the Procfile's web process runs {runs} (Procfile:{procfile.line}); uvicorn serves "
-                      "the same ASGI application and drains")
-        return Entrypoint(procfile.server, procfile.application, reason, procfile.interface), notes
+    for command in (read_procfile(root), web_command(root)):
+        if command is None:
+            continue
+        if not command.server:
+            notes.append(
+                f"the production command runs {UNSUPPORTED[command.replaced]} ({command.where}): the chart "
+                "runs another server below; install it in the image (gunicorn, uvicorn or granian drain "
+                "in-flight requests on SIGTERM)"
+            )
+            continue
+        reason = f"the production command runs it ({command.where})"
+        if command.replaced:
+            runs = UNSUPPORTED.get(command.replaced, command.replaced)
+            reason = (f"the production command runs {runs} ({command.where}); uvicorn serves the same ASGI "
+                      "application and drains")
+        return Entrypoint(command.server, command.application, reason, command.interface), notes
     if "channels" in apps or "daphne" in apps:
         target = f"{package}.asgi:application"
         return Entrypoint("uvicorn", target, "channels/daphne is in INSTALLED_APPS, which needs ASGI"), notes
