@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.chart.support import by_kind, helm_template, manifests, render
+from tests.chart.support import REPO_ROOT, by_kind, helm_template, manifests, render, run_cli
 
 pytestmark = pytest.mark.helm
 
@@ -248,3 +248,29 @@ def test_every_strategy_lints(helm: str, tmp_path: Path, strategy: str) -> None:
             check=False,
         )
         assert proc.returncode == 0 and "[WARNING]" not in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_migration_jobs_have_their_own_resources(helm3: str, tmp_path: Path) -> None:
+    """migrations.resources in djhelm.yaml sizes the migration Jobs; without it they get web.resources."""
+    source = REPO_ROOT / "examples" / "shop" / "djhelm.yaml"
+    data = yaml.safe_load(source.read_text())
+    data["django"]["projectDir"] = str(source.parent)
+    for given, expected in (
+        (None, data["web"]["resources"]),
+        ({"requests": {"memory": "2Gi"}, "limits": {"memory": "4Gi"}},
+         {"requests": {"memory": "2Gi"}, "limits": {"memory": "4Gi"}}),
+    ):
+        if given is not None:
+            data["migrations"]["resources"] = given
+        config = tmp_path / "djhelm.yaml"
+        config.write_text(yaml.safe_dump(data))
+        chart = tmp_path / f"chart-{given is None}"
+        assert run_cli("render", str(config), "--output", str(chart)).exit_code == 0
+        docs = manifests(helm_template(helm3, chart))
+        jobs = [doc for doc in docs if doc["kind"] == "Job"]
+        assert jobs
+        for job in jobs:
+            for container in job["spec"]["template"]["spec"]["containers"]:
+                assert container["resources"] == expected, job["metadata"]["name"]
+        web = next(d for d in docs if d["kind"] == "Deployment")
+        assert web["spec"]["template"]["spec"]["containers"][0]["resources"] == data["web"]["resources"]

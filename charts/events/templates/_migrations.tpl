@@ -110,7 +110,7 @@ spec:
           securityContext:
             {{- include "events.securityContext" $root | nindent 12 }}
           resources:
-            {{- toYaml $root.Values.web.resources | nindent 12 }}
+            {{- toYaml $root.Values.migrations.resources | nindent 12 }}
           {{- include "events.tmpMount" $root | nindent 10 }}
       containers:
         - name: migrate
@@ -141,7 +141,7 @@ spec:
           securityContext:
             {{- include "events.securityContext" $root | nindent 12 }}
           resources:
-            {{- toYaml $root.Values.web.resources | nindent 12 }}
+            {{- toYaml $root.Values.migrations.resources | nindent 12 }}
           {{- include "events.tmpMount" $root | nindent 10 }}
       {{- with $root.Values.nodeSelector }}
       nodeSelector:

@@ -154,6 +154,7 @@ def build_values(config: Config) -> dict[str, Any]:
             "backoffLimit": migrations["backoffLimit"],
             "waitTimeoutSeconds": migrations["waitTimeoutSeconds"],
             "databaseWaitSeconds": migrations["databaseWaitSeconds"],
+            "resources": migrations.get("resources", web.get("resources", {})),
         },
         "processes": {
             name: {

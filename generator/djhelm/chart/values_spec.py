@@ -227,7 +227,7 @@ VALUES: tuple[Value, ...] = (
     ),
     value(
         "web.resources",
-        "Container resources of web pods (also used by migration Jobs and init containers).",
+        "Container resources of web pods (also of their wait-for-migrations init containers).",
         _RESOURCES,
     ),
     group("web.autoscaling", "HorizontalPodAutoscaler (autoscaling/v2) on CPU."),
@@ -367,6 +367,12 @@ VALUES: tuple[Value, ...] = (
         "How long a migration Job waits for the database to accept connections.",
         _integer(0),
         required=True,
+    ),
+    value(
+        "migrations.resources",
+        "Container resources of the migration Jobs (a data migration may need more memory than a web "
+        "worker); djhelm.yaml's default is web.resources.",
+        _RESOURCES,
     ),
     value(
         "processes",
