@@ -317,3 +317,29 @@ a slow scrape must never take a serving pod out of the load balancer.
     - name: metrics
       mountPath: /run/djhelm-metrics
 {{- end }}
+
+{{/* Where every pod of the release may run: nodeSelector, tolerations, affinity, priority class. */}}
+{{- define "events.scheduling" -}}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . | toJson }}
+{{- end }}
+{{- end }}
+
+{{/* Extra labels on every pod; the chart's own (selector) labels always win. */}}
+{{- define "events.podLabels" -}}
+{{- with (omit .Values.podLabels "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/component") }}
+{{- toYaml . }}
+{{- end }}
+{{- end }}

@@ -186,6 +186,9 @@ def build_values(config: Config) -> dict[str, Any]:
         "topologySpread": {"enabled": True, "maxSkew": 1},
         "nodeSelector": {},
         "tolerations": [],
+        "affinity": {},
+        "priorityClassName": "",
+        "podLabels": {},
         "monitoring": merged(section_defaults("monitoring"), data.get("monitoring", {})),
         "tests": {"enabled": True},
     }

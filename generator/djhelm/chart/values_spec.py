@@ -388,6 +388,25 @@ VALUES: tuple[Value, ...] = (
     value("topologySpread.maxSkew", "Allowed imbalance between zones/nodes.", _integer(1)),
     value("nodeSelector", "Node selector for every pod.", _string_map()),
     value("tolerations", "Tolerations for every pod.", {"type": "array", "items": {"type": "object"}}),
+    value("affinity", "Affinity (node, pod, anti-affinity) of every pod.", {"type": "object"}),
+    value(
+        "priorityClassName",
+        "PriorityClass of every pod; empty: the cluster's default.",
+        {"type": "string", "pattern": "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$", "maxLength": 253},
+    ),
+    value(
+        "podLabels",
+        "Extra labels on every pod (cost centre, mesh injection); the chart's own labels cannot be replaced.",
+        {
+            "type": "object",
+            "propertyNames": {
+                "pattern": _K8S_LABELS["propertyNames"]["pattern"],
+                "not": {"enum": ["app.kubernetes.io/name", "app.kubernetes.io/instance",
+                                 "app.kubernetes.io/component"]},
+            },
+            "additionalProperties": {"type": "string", "maxLength": 63},
+        },
+    ),
     group(
         "monitoring",
         "Prometheus monitoring (prometheus-operator CRDs): a metrics container in web pods, a PodMonitor, "

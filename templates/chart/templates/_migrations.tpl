@@ -60,6 +60,7 @@ spec:
       labels:
         {{- include "djhelm.selectorLabels" $root | nindent 8 }}
         app.kubernetes.io/component: {{ ternary "rollback-check" "migrations" (eq $phase "rollback-check") }}
+        {{- include "djhelm.podLabels" $root | nindent 8 }}
       {{- if ne $phase "rollback-check" }}
       annotations:
         djhelm.dev/migration-phase: {{ $phase }}
@@ -143,13 +144,6 @@ spec:
           resources:
             {{- toYaml $root.Values.migrations.resources | nindent 12 }}
           {{- include "djhelm.tmpMount" $root | nindent 10 }}
-      {{- with $root.Values.nodeSelector }}
-      nodeSelector:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-      {{- with $root.Values.tolerations }}
-      tolerations:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
+      {{- include "djhelm.scheduling" $root | nindent 6 }}
       {{- include "djhelm.tmpVolume" $root | nindent 6 }}
 {{- end }}
