@@ -144,6 +144,7 @@ which works because the referenced variables are defined earlier in the same lis
 - name: DATABASE_REPLICA_WEIGHTS
   value: {{ join "," $weights | toJson }}
 {{- end }}
+{{- include "shop.fieldEnv" . }}
 {{- end }}
 
 {{/*
@@ -162,6 +163,7 @@ uses it too; DATABASE_MIGRATION_URL is set for djhelm.runtime.
   {{- include "shop.secretRef" .Values.database.url | nindent 2 }}
 {{- end }}
 {{- include "shop.secretEnv" . }}
+{{- include "shop.fieldEnv" . }}
 {{- end }}
 
 {{/* Non-secret settings shared by the app ConfigMap and the migration ConfigMap copy. */}}
@@ -213,6 +215,7 @@ Init container that holds an app pod until the schema it needs is in place. With
       value: {{ .Values.migrations.waitTimeoutSeconds | toString | toJson }}
     {{- include "shop.migrationEnv" . | trim | nindent 4 }}
   envFrom:
+    {{- with (include "shop.extraEnvFrom" . | trim) }}{{ . | nindent 4 }}{{ end }}
     - configMapRef:
         name: {{ include "shop.fullname" . | toJson }}
   securityContext:
@@ -307,6 +310,7 @@ a slow scrape must never take a serving pod out of the load balancer.
     - name: PROMETHEUS_MULTIPROC_DIR
       value: /run/djhelm-metrics
   envFrom:
+    {{- with (include "shop.extraEnvFrom" . | trim) }}{{ . | nindent 4 }}{{ end }}
     - configMapRef:
         name: {{ include "shop.fullname" . | toJson }}
   securityContext:
@@ -341,5 +345,30 @@ priorityClassName: {{ . | toJson }}
 {{- define "shop.podLabels" -}}
 {{- with (omit .Values.podLabels "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/component") }}
 {{- toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Environment from existing ConfigMaps and Secrets the user names (before the chart's own, which wins). */}}
+{{- define "shop.extraEnvFrom" -}}
+{{- range .Values.extraEnvFrom }}
+{{- if .configMapRef }}
+- configMapRef:
+    name: {{ .configMapRef.name | toJson }}
+    optional: {{ .configMapRef.optional | default false }}
+{{- else }}
+- secretRef:
+    name: {{ .secretRef.name | toJson }}
+    optional: {{ .secretRef.optional | default false }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Pod facts as environment variables (Downward API): NAME: fieldPath. */}}
+{{- define "shop.fieldEnv" -}}
+{{- range $name, $path := .Values.fieldEnv }}
+- name: {{ $name | toJson }}
+  valueFrom:
+    fieldRef:
+      fieldPath: {{ $path | toJson }}
 {{- end }}
 {{- end }}

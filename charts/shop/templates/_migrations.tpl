@@ -106,6 +106,7 @@ spec:
           env:
             {{- include "shop.migrationEnv" $root | trim | nindent 12 }}
           envFrom:
+            {{- with (include "shop.extraEnvFrom" $root | trim) }}{{ . | nindent 12 }}{{ end }}
             - configMapRef:
                 name: {{ include "shop.migrationsName" $root }}
           securityContext:
@@ -137,6 +138,7 @@ spec:
               value: {{ printf "%ds" (div (int $m.activeDeadlineSeconds) 2) | toJson }}
             {{- end }}
           envFrom:
+            {{- with (include "shop.extraEnvFrom" $root | trim) }}{{ . | nindent 12 }}{{ end }}
             - configMapRef:
                 name: {{ include "shop.migrationsName" $root }}
           securityContext:

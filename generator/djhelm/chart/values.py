@@ -131,6 +131,8 @@ def build_values(config: Config) -> dict[str, Any]:
         },
         "env": dict(sorted(data.get("env", {}).items())),
         "secretEnv": {name: _secret_ref(ref) for name, ref in sorted(data.get("secretEnv", {}).items())},
+        "extraEnvFrom": [],
+        "fieldEnv": {},
         "database": {
             "url": _secret_ref(database["url"]),
             "migrationUrl": _secret_ref(database["migrationUrl"]) if "migrationUrl" in database else {},

@@ -296,6 +296,42 @@ VALUES: tuple[Value, ...] = (
         "Environment variables read from existing Secrets: `NAME: {secretName, key}`. Never values.",
         _string_map(_ENV_NAME, _secret_ref()),
     ),
+    value(
+        "extraEnvFrom",
+        "Existing ConfigMaps and Secrets whose keys become environment variables of every app container: "
+        "`{configMapRef: {name}}` or `{secretRef: {name}}` (optional: true when it may be missing); the "
+        "chart's own variables win.",
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "properties": {
+                    kind: {
+                        "type": "object",
+                        "properties": {"name": _NON_EMPTY, "optional": _BOOLEAN},
+                        "required": ["name"],
+                        "additionalProperties": False,
+                    }
+                    for kind in ("configMapRef", "secretRef")
+                },
+                "additionalProperties": False,
+            },
+        },
+    ),
+    value(
+        "fieldEnv",
+        "Pod facts as environment variables (Downward API), `NAME: fieldPath`, e.g. `POD_IP: status.podIP`.",
+        _string_map(
+            _ENV_NAME,
+            {
+                "type": "string",
+                "pattern": r"^(metadata\.(name|namespace|uid)|spec\.(nodeName|serviceAccountName)|"
+                r"status\.(hostIP|hostIPs|podIP|podIPs)|metadata\.(labels|annotations)\['[^']+'\])$",
+            },
+        ),
+    ),
     group("database", "Database connections, all by Secret reference.", required=True),
     value(
         "database.url",

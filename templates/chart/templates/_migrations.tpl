@@ -106,6 +106,7 @@ spec:
           env:
             {{- include "djhelm.migrationEnv" $root | trim | nindent 12 }}
           envFrom:
+            {{- with (include "djhelm.extraEnvFrom" $root | trim) }}{{ . | nindent 12 }}{{ end }}
             - configMapRef:
                 name: {{ include "djhelm.migrationsName" $root }}
           securityContext:
@@ -137,6 +138,7 @@ spec:
               value: {{ printf "%ds" (div (int $m.activeDeadlineSeconds) 2) | toJson }}
             {{- end }}
           envFrom:
+            {{- with (include "djhelm.extraEnvFrom" $root | trim) }}{{ . | nindent 12 }}{{ end }}
             - configMapRef:
                 name: {{ include "djhelm.migrationsName" $root }}
           securityContext:
