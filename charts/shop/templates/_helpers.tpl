@@ -86,10 +86,14 @@ workingDir: {{ . | toJson }}
 {{- end }}
 
 {{/* The writable scratch space every container gets, because the root filesystem is read-only. */}}
+{{/* The writable /tmp (the root filesystem is read-only) and the user's extraVolumeMounts. */}}
 {{- define "shop.tmpMount" -}}
 volumeMounts:
   - name: tmp
     mountPath: /tmp
+  {{- with .Values.extraVolumeMounts }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- end }}
 
 {{- define "shop.tmpVolume" -}}
@@ -97,6 +101,9 @@ volumes:
   - name: tmp
     emptyDir:
       sizeLimit: 256Mi
+  {{- with .Values.extraVolumes }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- end }}
 
 {{/* A secretKeyRef source from a {secretName, key, optional} value. */}}

@@ -424,6 +424,35 @@ VALUES: tuple[Value, ...] = (
     value("topologySpread.maxSkew", "Allowed imbalance between zones/nodes.", _integer(1)),
     value("nodeSelector", "Node selector for every pod.", _string_map()),
     value("tolerations", "Tolerations for every pod.", {"type": "array", "items": {"type": "object"}}),
+    value(
+        "extraVolumes",
+        "Volumes of every app pod (media on an existing PersistentVolumeClaim, files from a ConfigMap or "
+        "Secret, an emptyDir); the root filesystem stays read-only. `tmp` and `metrics` are the chart's.",
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                                        "not": {"enum": ["tmp", "metrics"]}}},
+                "required": ["name"],
+            },
+        },
+    ),
+    value(
+        "extraVolumeMounts",
+        "Where every container that runs the app's code mounts extraVolumes: `{name, mountPath, readOnly, "
+        "subPath}`.",
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": _NON_EMPTY, "mountPath": {"type": "string", "pattern": "^/"},
+                               "readOnly": _BOOLEAN, "subPath": _STRING},
+                "required": ["name", "mountPath"],
+                "additionalProperties": False,
+            },
+        },
+    ),
     value("affinity", "Affinity (node, pod, anti-affinity) of every pod.", {"type": "object"}),
     value(
         "priorityClassName",
