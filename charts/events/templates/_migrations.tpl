@@ -78,6 +78,9 @@ spec:
       securityContext:
         {{- include "events.podSecurityContext" $root | nindent 8 }}
       initContainers:
+        {{- with $root.Values.extraInitContainers }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
         # A fresh database (or a failover) may not accept connections yet; wait, bounded, before migrating.
         - name: wait-for-database
           image: {{ include "events.image" $root | toJson }}

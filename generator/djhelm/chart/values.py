@@ -188,6 +188,8 @@ def build_values(config: Config) -> dict[str, Any]:
         "topologySpread": {"enabled": True, "maxSkew": 1},
         "nodeSelector": {},
         "tolerations": [],
+        "extraInitContainers": [],
+        "extraContainers": [],
         "extraVolumes": [],
         "extraVolumeMounts": [],
         "affinity": {},

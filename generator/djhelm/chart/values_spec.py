@@ -453,6 +453,18 @@ VALUES: tuple[Value, ...] = (
             },
         },
     ),
+    value(
+        "extraInitContainers",
+        "Init containers run first in every app pod and migration Job; a database proxy belongs here as a "
+        "native sidecar (`restartPolicy: Always`, Kubernetes >= 1.29), so it runs before the database waits "
+        "and does not keep a Job from finishing.",
+        {"type": "array", "items": {"type": "object", "required": ["name", "image"]}},
+    ),
+    value(
+        "extraContainers",
+        "Sidecar containers of web and worker pods (not of migration Jobs, which they would never let end).",
+        {"type": "array", "items": {"type": "object", "required": ["name", "image"]}},
+    ),
     value("affinity", "Affinity (node, pod, anti-affinity) of every pod.", {"type": "object"}),
     value(
         "priorityClassName",
