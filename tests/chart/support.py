@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,29 @@ def named(docs: list[dict[str, Any]], kind: str, suffix: str) -> dict[str, Any]:
     matches = [doc for doc in by_kind(docs, kind) if doc["metadata"]["name"].endswith(suffix)]
     assert len(matches) == 1, [doc["metadata"]["name"] for doc in by_kind(docs, kind)]
     return matches[0]
+
+
+DJHELM = str(Path(sys.executable).parent / "djhelm")
+
+
+def validate_text(manifests_text: str, *kube_versions: str) -> subprocess.CompletedProcess[str]:
+    """`djhelm validate -` (the installed console script) on rendered manifests."""
+    flags = [flag for version in kube_versions for flag in ("--kube-version", version)]
+    return subprocess.run([DJHELM, "validate", "-", *flags], input=manifests_text, capture_output=True,
+                          text=True, check=False)
+
+
+def pod_templates(docs: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(kind, name, pod template) of every Deployment and Job."""
+    return [(doc["kind"], doc["metadata"]["name"], doc["spec"]["template"]) for doc in docs
+            if doc["kind"] in ("Deployment", "Job")]
+
+
+def helm_refusal(helm: str, chart: Path, values: dict[str, Any], tmp_path: Path) -> str:
+    """stderr of `helm template` with ``values``; fails the test when Helm accepts them."""
+    values_file = tmp_path / "refused-values.yaml"
+    values_file.write_text(yaml.safe_dump(values))
+    result = subprocess.run([helm, "template", "rel", str(chart), "-f", str(values_file)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode != 0, f"helm accepted {values}"
+    return result.stderr

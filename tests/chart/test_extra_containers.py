@@ -4,17 +4,14 @@ which a regular sidecar would never let finish."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.chart.support import committed_chart, helm_template, manifests
+from tests.chart.support import committed_chart, helm_template, manifests, pod_templates, validate_text
 
 pytestmark = pytest.mark.helm
-DJHELM = str(Path(sys.executable).parent / "djhelm")
 PROXY = {
     "name": "sql-proxy",
     "image": "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.0",
@@ -31,11 +28,7 @@ def test_extra_init_containers_come_first_and_sidecars_skip_jobs(
     values = tmp_path / "values.yaml"
     values.write_text(yaml.safe_dump({"extraInitContainers": [PROXY], "extraContainers": [SIDECAR]}))
     text = helm_template(helm, committed_chart("events"), "-f", str(values), kube_version=kube)
-    pods = [
-        (doc["kind"], doc["metadata"]["name"], doc["spec"]["template"]["spec"])
-        for doc in manifests(text)
-        if doc["kind"] in ("Deployment", "Job")
-    ]
+    pods = [(kind, name, template["spec"]) for kind, name, template in pod_templates(manifests(text))]
     assert {kind for kind, _, _ in pods} == {"Deployment", "Job"}
     for kind, name, spec in pods:
         assert spec["initContainers"][0] == PROXY, name
@@ -43,9 +36,7 @@ def test_extra_init_containers_come_first_and_sidecars_skip_jobs(
         assert sidecars == ([SIDECAR] if kind == "Deployment" else []), name
     web = next(spec for kind, name, spec in pods if name.endswith("-web"))
     assert [c["name"] for c in web["initContainers"]] == ["sql-proxy", "wait-for-migrations"]
-    result = subprocess.run(
-        [DJHELM, "validate", "-", "--kube-version", kube], input=text, capture_output=True, text=True
-    )
+    result = validate_text(text, kube)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

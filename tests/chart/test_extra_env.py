@@ -4,18 +4,22 @@ chart's own ConfigMap comes last, so its variables win over a user's ConfigMap o
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.chart.support import committed_chart, helm_template, manifests
+from tests.chart.support import (
+    committed_chart,
+    helm_refusal,
+    helm_template,
+    manifests,
+    pod_templates,
+    validate_text,
+)
 
 pytestmark = pytest.mark.helm
-DJHELM = str(Path(sys.executable).parent / "djhelm")
 EXTRA = {
     "extraEnvFrom": [{"configMapRef": {"name": "shared-settings"}},
                      {"secretRef": {"name": "vendor-api", "optional": True}}],
@@ -25,13 +29,8 @@ EXTRA = {
 
 
 def _containers(docs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    found = []
-    for doc in docs:
-        if doc["kind"] in ("Deployment", "Job"):
-            spec = doc["spec"]["template"]["spec"]
-            for container in spec.get("initContainers", []) + spec["containers"]:
-                found.append((f"{doc['metadata']['name']}/{container['name']}", container))
-    return found
+    return [(f"{name}/{container['name']}", container) for _, name, template in pod_templates(docs)
+            for container in template["spec"].get("initContainers", []) + template["spec"]["containers"]]
 
 
 @pytest.mark.parametrize("kube", ["1.29", "1.37"])
@@ -49,8 +48,7 @@ def test_every_app_container_gets_the_extra_env(helm: str, tmp_path: Path, kube:
         fields = {e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in container["env"]
                   if "fieldRef" in e.get("valueFrom", {})}
         assert fields == EXTRA["fieldEnv"], name
-    result = subprocess.run([DJHELM, "validate", "-", "--kube-version", kube], input=text,
-                            capture_output=True, text=True)
+    result = validate_text(text, kube)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -62,8 +60,5 @@ def test_every_app_container_gets_the_extra_env(helm: str, tmp_path: Path, kube:
 ])
 def test_the_values_schema_refuses_what_kubernetes_would(helm3: str, tmp_path: Path,
                                                          bad: dict[str, Any]) -> None:
-    values = tmp_path / "values.yaml"
-    values.write_text(yaml.safe_dump(bad))
-    result = subprocess.run([helm3, "template", "rel", str(committed_chart("shop")), "-f", str(values)],
-                            capture_output=True, text=True)
-    assert result.returncode != 0 and "schema" in result.stderr, result.stderr
+    stderr = helm_refusal(helm3, committed_chart("shop"), bad, tmp_path)
+    assert "schema" in stderr, stderr

@@ -3,27 +3,26 @@ container that runs the app's code, beside the chart's writable /tmp (the root f
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.chart.support import committed_chart, helm_template, manifests
+from tests.chart.support import (
+    committed_chart,
+    helm_refusal,
+    helm_template,
+    manifests,
+    pod_templates,
+    validate_text,
+)
 
 pytestmark = pytest.mark.helm
-DJHELM = str(Path(sys.executable).parent / "djhelm")
 VOLUMES = [{"name": "media", "persistentVolumeClaim": {"claimName": "shop-media"}},
            {"name": "saml", "secret": {"secretName": "shop-saml"}}]
 MOUNTS = [{"name": "media", "mountPath": "/app/media"},
           {"name": "saml", "mountPath": "/etc/saml", "readOnly": True}]
-
-
-def _pods(docs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    return [(doc["metadata"]["name"], doc["spec"]["template"]["spec"]) for doc in docs
-            if doc["kind"] in ("Deployment", "Job")]
 
 
 @pytest.mark.parametrize("kube", ["1.29", "1.37"])
@@ -31,7 +30,7 @@ def test_every_app_container_mounts_the_extra_volumes(helm: str, tmp_path: Path,
     values = tmp_path / "values.yaml"
     values.write_text(yaml.safe_dump({"extraVolumes": VOLUMES, "extraVolumeMounts": MOUNTS}))
     text = helm_template(helm, committed_chart("events"), "-f", str(values), kube_version=kube)
-    pods = _pods(manifests(text))
+    pods = [(name, template["spec"]) for _, name, template in pod_templates(manifests(text))]
     assert len(pods) >= 5
     for name, spec in pods:
         assert [v for v in spec["volumes"] if v["name"] in ("media", "saml")] == VOLUMES, name
@@ -39,8 +38,7 @@ def test_every_app_container_mounts_the_extra_volumes(helm: str, tmp_path: Path,
             mounts = container["volumeMounts"]
             assert mounts[0]["mountPath"] == "/tmp" and all(m in mounts for m in MOUNTS), container["name"]
             assert container["securityContext"]["readOnlyRootFilesystem"] is True
-    result = subprocess.run([DJHELM, "validate", "-", "--kube-version", kube], input=text,
-                            capture_output=True, text=True)
+    result = validate_text(text, kube)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -51,8 +49,5 @@ def test_every_app_container_mounts_the_extra_volumes(helm: str, tmp_path: Path,
 ])
 def test_volume_values_the_chart_cannot_honour_are_refused(helm3: str, tmp_path: Path,
                                                           bad: dict[str, Any]) -> None:
-    values = tmp_path / "values.yaml"
-    values.write_text(yaml.safe_dump(bad))
-    result = subprocess.run([helm3, "template", "rel", str(committed_chart("shop")), "-f", str(values)],
-                            capture_output=True, text=True)
-    assert result.returncode != 0 and "schema" in result.stderr, result.stderr
+    stderr = helm_refusal(helm3, committed_chart("shop"), bad, tmp_path)
+    assert "schema" in stderr, stderr

@@ -4,18 +4,22 @@ own selector labels cannot be replaced."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.chart.support import committed_chart, helm_template, manifests
+from tests.chart.support import (
+    committed_chart,
+    helm_refusal,
+    helm_template,
+    manifests,
+    pod_templates,
+    validate_text,
+)
 
 pytestmark = pytest.mark.helm
-DJHELM = str(Path(sys.executable).parent / "djhelm")
 AFFINITY = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
     "weight": 50,
     "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
@@ -31,8 +35,7 @@ EXTRA = {
 
 
 def _pod_templates(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {f"{doc['kind']}/{doc['metadata']['name']}": doc["spec"]["template"]
-            for doc in docs if doc["kind"] in ("Deployment", "Job")}
+    return {f"{kind}/{name}": template for kind, name, template in pod_templates(docs)}
 
 
 @pytest.mark.parametrize("kube", ["1.29", "1.37"])
@@ -48,8 +51,7 @@ def test_every_pod_gets_the_scheduling_values(helm: str, tmp_path: Path, kube: s
         assert spec["priorityClassName"] == "business-critical", name
         assert spec["nodeSelector"] == {"pool": "web"} and spec["tolerations"] == EXTRA["tolerations"], name
         assert EXTRA["podLabels"].items() <= template["metadata"]["labels"].items(), name
-    result = subprocess.run([DJHELM, "validate", "-", "--kube-version", kube], input=text,
-                            capture_output=True, text=True)
+    result = validate_text(text, kube)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -59,8 +61,6 @@ def test_defaults_add_nothing(helm3: str) -> None:
 
 
 def test_pod_labels_cannot_replace_the_selector_labels(helm3: str, tmp_path: Path) -> None:
-    values = tmp_path / "values.yaml"
-    values.write_text(yaml.safe_dump({"podLabels": {"app.kubernetes.io/component": "other"}}))
-    result = subprocess.run([helm3, "template", "rel", str(committed_chart("shop")), "-f", str(values)],
-                            capture_output=True, text=True)
-    assert result.returncode != 0 and "podLabels" in result.stderr
+    refused = {"podLabels": {"app.kubernetes.io/component": "other"}}
+    stderr = helm_refusal(helm3, committed_chart("shop"), refused, tmp_path)
+    assert "podLabels" in stderr, stderr

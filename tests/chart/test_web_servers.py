@@ -4,17 +4,22 @@ from the flag. A server and an interface that do not go together are refused in 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.chart.support import committed_chart, helm_template, manifests, named, run_cli
+from tests.chart.support import (
+    committed_chart,
+    example_config,
+    helm_template,
+    manifests,
+    named,
+    run_cli,
+    validate_text,
+)
 
 pytestmark = pytest.mark.helm
-DJHELM = str(Path(sys.executable).parent / "djhelm")
 DRAIN_FLAG = {
     "gunicorn": "--graceful-timeout",
     "uvicorn": "--timeout-graceful-shutdown",
@@ -48,9 +53,7 @@ def test_each_server_renders_its_drain_flag_and_validates(
     assert command[command.index(DRAIN_FLAG[server]) + 1] == "17"
     if server == "granian":
         assert command[1:3] == ["--interface", interface]
-    result = subprocess.run(
-        [DJHELM, "validate", "-", "--kube-version", kube], input=text, capture_output=True, text=True
-    )
+    result = validate_text(text, kube)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 error(s), 0 warning(s), 0 info" in result.stdout, result.stdout
 
@@ -70,21 +73,11 @@ def test_the_validator_reads_granians_drain_without_the_annotation(helm3: str) -
     docs = manifests(text)
     web = named(docs, "Deployment", "-web")
     del web["spec"]["template"]["metadata"]["annotations"]["djhelm.dev/graceful-timeout-seconds"]
-    result = subprocess.run(
-        [DJHELM, "validate", "-", "--kube-version", "1.37"],
-        input=yaml.safe_dump_all(docs),
-        capture_output=True,
-        text=True,
-    )
-    # values.yaml's grace period was sized for 25 s; the template sizes it from the value, so set it too small
-    assert result.returncode == 0, result.stdout
+    result = validate_text(yaml.safe_dump_all(docs), "1.37")
+    assert result.returncode == 0, result.stdout  # the grace period covers preStop + 300 s
+    # a grace period shorter than the drain granian's flag names
     web["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 30
-    result = subprocess.run(
-        [DJHELM, "validate", "-", "--kube-version", "1.37"],
-        input=yaml.safe_dump_all(docs),
-        capture_output=True,
-        text=True,
-    )
+    result = validate_text(yaml.safe_dump_all(docs), "1.37")
     assert result.returncode == 1 and "ZD004" in result.stdout and "--workers-kill-timeout" in result.stdout
 
 
@@ -100,10 +93,8 @@ def test_the_validator_reads_granians_drain_without_the_annotation(helm3: str) -
 def test_a_server_and_an_interface_that_do_not_match_are_refused(
     tmp_path: Path, server: str, interface: str, refused: bool
 ) -> None:
-    data = yaml.safe_load(
-        (committed_chart("shop").parents[1] / "examples" / "shop" / "djhelm.yaml").read_text()
-    )
-    data["django"]["projectDir"] = str(committed_chart("shop").parents[1] / "examples" / "shop")
+    data = yaml.safe_load(example_config("shop").read_text())
+    data["django"]["projectDir"] = str(example_config("shop").parent)
     data["web"].update(server=server, interface=interface)
     config = tmp_path / "djhelm.yaml"
     config.write_text(yaml.safe_dump(data))

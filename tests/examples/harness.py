@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,3 +126,35 @@ def running_server(project: str, env: Mapping[str, str], log_dir: Path,
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@contextmanager
+def request_held_in_database(database_url: str, table: str, send: Callable[[], Future[Response]],
+                             log: Callable[[], str]) -> Iterator[Future[Response]]:
+    """A request kept in flight for as long as the block runs: an ACCESS EXCLUSIVE lock on ``table`` (which
+    the page reads) holds its query; ``send`` starts it. Yields once the query waits on the lock; the lock
+    goes when the block ends, and the request then completes."""
+    import psycopg  # only the tests that hold requests need the driver here
+
+    locker = psycopg.connect(database_url)
+    try:
+        locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        in_flight = send()
+        deadline = time.monotonic() + 15
+        while not _sessions_waiting_on_a_lock(database_url):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the request never reached the database:\n{log()}")
+            time.sleep(0.05)
+        yield in_flight
+    finally:
+        locker.rollback()
+        locker.close()
+
+
+def _sessions_waiting_on_a_lock(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()").fetchone()
+        return int(row[0]) if row else 0

@@ -8,12 +8,21 @@ import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from tests.examples.harness import BIN, EXAMPLES, closed_port_url, example_env, get, manage, running_server
+from tests.examples.harness import (
+    BIN,
+    EXAMPLES,
+    closed_port_url,
+    example_env,
+    get,
+    manage,
+    request_held_in_database,
+    running_server,
+)
 
 # project -> (a table its home page reads, the home page URL)
 PROJECTS = {"shop": ("catalog_product", "/"), "events": ("agenda_event", "/")}
@@ -91,13 +100,6 @@ def test_readiness_fails_and_liveness_holds_when_the_database_is_down(project: s
         assert get(server.port, "/healthz/ready").status == 503
 
 
-def _waiting_on_lock(database_url: str) -> int:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND datname = current_database()").fetchone()
-        return int(row[0]) if row else 0
-
-
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_sigterm_lets_the_in_flight_request_finish(project: str, postgres_db: str, tmp_path: Path,
@@ -108,23 +110,12 @@ def test_sigterm_lets_the_in_flight_request_finish(project: str, postgres_db: st
     with running_server(project, env, tmp_path, graceful_timeout=GRACEFUL_TIMEOUT) as server, \
             ThreadPoolExecutor(max_workers=2) as pool:
         # A table lock holds the home page's query open: a request that is in flight for as long as we like.
-        locker = psycopg.connect(postgres_db)
-        try:
-            locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-            in_flight = pool.submit(get, server.port, home, "localhost", GRACEFUL_TIMEOUT + 30)
-            for _ in range(300):
-                if _waiting_on_lock(postgres_db):
-                    break
-                time.sleep(0.05)
-            else:
-                pytest.fail(f"the request never reached the database:\n{server.log()}")
+        send = partial(pool.submit, get, server.port, home, "localhost", GRACEFUL_TIMEOUT + 30)
+        with request_held_in_database(postgres_db, table, send, server.log) as in_flight:
             stopping = pool.submit(server.terminate_and_wait, GRACEFUL_TIMEOUT + 30)
             time.sleep(1.0)
             assert server.process.poll() is None, f"the server quit with a request in flight:\n{server.log()}"
             released_at = time.monotonic()
-        finally:
-            locker.rollback()
-            locker.close()
         response = in_flight.result()
         exit_code, _ = stopping.result()
         drain_after_release = time.monotonic() - released_at

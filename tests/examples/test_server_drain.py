@@ -10,15 +10,22 @@ from __future__ import annotations
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from tests.chart.support import helm_template, manifests
 from tests.examples.chart_pods import Pod, argv_of, run_migration_jobs, secret_values, start_container
-from tests.examples.harness import REPO_ROOT, Server, free_port, get, wait_listening
+from tests.examples.harness import (
+    REPO_ROOT,
+    Server,
+    free_port,
+    get,
+    request_held_in_database,
+    wait_listening,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.helm, pytest.mark.slow]
 
@@ -29,13 +36,6 @@ CASES = [
     ("shop", "gunicorn", "wsgi", "catalog_product"),
     ("events", "uvicorn", "asgi", "agenda_event"),
 ]
-
-
-def _waiting_on_lock(database_url: str) -> bool:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND datname = current_database()").fetchone()
-        return bool(row and row[0])
 
 
 @pytest.mark.parametrize(("example", "server", "interface", "table"), CASES,
@@ -61,22 +61,11 @@ def test_the_rendered_server_drains_an_in_flight_request(helm3: str, postgres_db
     with start_container(example, argv_of(container, port=port), env, log) as process, \
             ThreadPoolExecutor(max_workers=1) as pool:
         wait_listening(Server(process, port, log))
-        locker = psycopg.connect(postgres_db)
-        try:
-            locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-            in_flight = pool.submit(get, port, "/", host, 60)
-            for _ in range(300):
-                if _waiting_on_lock(postgres_db):
-                    break
-                time.sleep(0.05)
-            else:
-                pytest.fail(f"the request never reached the database:\n{log.read_text()}")
+        send = partial(pool.submit, get, port, "/", host, 60)
+        with request_held_in_database(postgres_db, table, send, log.read_text) as in_flight:
             process.send_signal(signal.SIGTERM)
             time.sleep(1.5)
             assert process.poll() is None, f"{server} quit with a request in flight:\n{log.read_text()}"
-        finally:
-            locker.rollback()
-            locker.close()
         response = in_flight.result(timeout=60)
         code = process.wait(timeout=spec["terminationGracePeriodSeconds"])
     assert response.status == 200, response.body + log.read_text()

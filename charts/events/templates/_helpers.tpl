@@ -85,8 +85,7 @@ workingDir: {{ . | toJson }}
 {{- end }}
 {{- end }}
 
-{{/* The writable scratch space every container gets, because the root filesystem is read-only. */}}
-{{/* The writable /tmp (the root filesystem is read-only) and the user's extraVolumeMounts. */}}
+{{/* The writable /tmp every container gets (the root filesystem is read-only), and the user's extraVolumeMounts. */}}
 {{- define "events.tmpMount" -}}
 volumeMounts:
   - name: tmp
@@ -221,10 +220,7 @@ Init container that holds an app pod until the schema it needs is in place. With
     - name: DJHELM_WAIT_TIMEOUT_SECONDS
       value: {{ .Values.migrations.waitTimeoutSeconds | toString | toJson }}
     {{- include "events.migrationEnv" . | trim | nindent 4 }}
-  envFrom:
-    {{- with (include "events.extraEnvFrom" . | trim) }}{{ . | nindent 4 }}{{ end }}
-    - configMapRef:
-        name: {{ include "events.fullname" . | toJson }}
+  {{- include "events.envFrom" (dict "root" . "configMap" (include "events.fullname" .)) | nindent 2 }}
   securityContext:
     {{- include "events.securityContext" . | nindent 4 }}
   resources:
@@ -316,10 +312,7 @@ a slow scrape must never take a serving pod out of the load balancer.
     {{- include "events.appEnv" . | trim | nindent 4 }}
     - name: PROMETHEUS_MULTIPROC_DIR
       value: /run/djhelm-metrics
-  envFrom:
-    {{- with (include "events.extraEnvFrom" . | trim) }}{{ . | nindent 4 }}{{ end }}
-    - configMapRef:
-        name: {{ include "events.fullname" . | toJson }}
+  {{- include "events.envFrom" (dict "root" . "configMap" (include "events.fullname" .)) | nindent 2 }}
   securityContext:
     {{- include "events.securityContext" . | nindent 4 }}
   resources:
@@ -355,19 +348,21 @@ priorityClassName: {{ . | toJson }}
 {{- end }}
 {{- end }}
 
-{{/* Environment from existing ConfigMaps and Secrets the user names (before the chart's own, which wins). */}}
-{{- define "events.extraEnvFrom" -}}
-{{- range .Values.extraEnvFrom }}
-{{- if .configMapRef }}
-- configMapRef:
-    name: {{ .configMapRef.name | toJson }}
-    optional: {{ .configMapRef.optional | default false }}
-{{- else }}
-- secretRef:
-    name: {{ .secretRef.name | toJson }}
-    optional: {{ .secretRef.optional | default false }}
-{{- end }}
-{{- end }}
+{{/*
+envFrom of a container that runs the app's code: the user's ConfigMaps and Secrets first, then the chart's
+own ConfigMap (`configMap`), which comes last so its variables win. Arguments: root, configMap.
+*/}}
+{{- define "events.envFrom" -}}
+envFrom:
+  {{- range .root.Values.extraEnvFrom }}
+  {{- $kind := ternary "configMapRef" "secretRef" (hasKey . "configMapRef") }}
+  {{- $ref := get . $kind }}
+  - {{ $kind }}:
+      name: {{ $ref.name | toJson }}
+      optional: {{ $ref.optional | default false }}
+  {{- end }}
+  - configMapRef:
+      name: {{ .configMap | toJson }}
 {{- end }}
 
 {{/* Pod facts as environment variables (Downward API): NAME: fieldPath. */}}

@@ -108,10 +108,7 @@ spec:
               print("wait-for-database: database is accepting connections", flush=True)
           env:
             {{- include "events.migrationEnv" $root | trim | nindent 12 }}
-          envFrom:
-            {{- with (include "events.extraEnvFrom" $root | trim) }}{{ . | nindent 12 }}{{ end }}
-            - configMapRef:
-                name: {{ include "events.migrationsName" $root }}
+          {{- include "events.envFrom" (dict "root" $root "configMap" (include "events.migrationsName" $root)) | nindent 10 }}
           securityContext:
             {{- include "events.securityContext" $root | nindent 12 }}
           resources:
@@ -140,10 +137,7 @@ spec:
             - name: DJHELM_POST_WAIT
               value: {{ printf "%ds" (div (int $m.activeDeadlineSeconds) 2) | toJson }}
             {{- end }}
-          envFrom:
-            {{- with (include "events.extraEnvFrom" $root | trim) }}{{ . | nindent 12 }}{{ end }}
-            - configMapRef:
-                name: {{ include "events.migrationsName" $root }}
+          {{- include "events.envFrom" (dict "root" $root "configMap" (include "events.migrationsName" $root)) | nindent 10 }}
           securityContext:
             {{- include "events.securityContext" $root | nindent 12 }}
           resources:

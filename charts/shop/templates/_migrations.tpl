@@ -108,10 +108,7 @@ spec:
               print("wait-for-database: database is accepting connections", flush=True)
           env:
             {{- include "shop.migrationEnv" $root | trim | nindent 12 }}
-          envFrom:
-            {{- with (include "shop.extraEnvFrom" $root | trim) }}{{ . | nindent 12 }}{{ end }}
-            - configMapRef:
-                name: {{ include "shop.migrationsName" $root }}
+          {{- include "shop.envFrom" (dict "root" $root "configMap" (include "shop.migrationsName" $root)) | nindent 10 }}
           securityContext:
             {{- include "shop.securityContext" $root | nindent 12 }}
           resources:
@@ -140,10 +137,7 @@ spec:
             - name: DJHELM_POST_WAIT
               value: {{ printf "%ds" (div (int $m.activeDeadlineSeconds) 2) | toJson }}
             {{- end }}
-          envFrom:
-            {{- with (include "shop.extraEnvFrom" $root | trim) }}{{ . | nindent 12 }}{{ end }}
-            - configMapRef:
-                name: {{ include "shop.migrationsName" $root }}
+          {{- include "shop.envFrom" (dict "root" $root "configMap" (include "shop.migrationsName" $root)) | nindent 10 }}
           securityContext:
             {{- include "shop.securityContext" $root | nindent 12 }}
           resources:

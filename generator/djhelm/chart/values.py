@@ -6,6 +6,7 @@ from typing import Any
 
 from djhelm.chart.values_spec import section_defaults
 from djhelm.config import Config
+from djhelm.config.checks import SERVER_INTERFACES
 
 # Seconds added to preStop + graceful timeout so the kubelet's SIGKILL never lands on a draining server.
 TERMINATION_MARGIN_SECONDS = 5
@@ -47,10 +48,8 @@ def merged(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
 def web_interface(web: dict[str, Any]) -> str:
     """What the application object is: fixed by gunicorn (WSGI) and uvicorn (ASGI); for granian, as given,
     else from Django's naming (`proj.asgi:application` is ASGI)."""
-    if web["server"] == "gunicorn":
-        return "wsgi"
-    if web["server"] == "uvicorn":
-        return "asgi"
+    if web["server"] in SERVER_INTERFACES:
+        return SERVER_INTERFACES[web["server"]]
     if "interface" in web:
         return str(web["interface"])
     module = str(web["application"]).partition(":")[0]

@@ -22,6 +22,10 @@ def is_chart_owned(name: str) -> bool:
     return bool(_RESERVED.match(name))
 
 
+# The interface a server serves when it serves only one (granian serves both: web.interface says which).
+SERVER_INTERFACES = {"gunicorn": "wsgi", "uvicorn": "asgi"}
+
+
 def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) -> list[Problem]:
     """Problems in schema-valid ``data`` (defaults already filled in)."""
     problems: list[Problem] = []
@@ -30,7 +34,7 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
         problems.append(Problem(filename, message, dotted(path), source.line_of(path), fix))
 
     web = data.get("web", {})
-    fixed = {"gunicorn": "wsgi", "uvicorn": "asgi"}.get(web.get("server", ""))
+    fixed = SERVER_INTERFACES.get(web.get("server", ""))
     if fixed is not None and web.get("interface", fixed) != fixed:
         add(
             ("web", "interface"),

@@ -92,7 +92,7 @@ def web_command(root: Path) -> ProcfileWeb | None:
         for number, argv in tries:
             found = parse_command(argv, number)
             if found is not None:
-                return replace(found, source=candidate.name if candidate.parent == root else "../Dockerfile")
+                return replace(found, source="Dockerfile" if candidate.parent == root else "../Dockerfile")
     return None
 
 

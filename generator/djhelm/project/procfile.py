@@ -48,7 +48,8 @@ _VALUED = {
     "--http",
     "--loop",
 }
-# Servers the chart does not run, and why: init then falls back to the settings and says so.
+# Servers the chart does not run, and why: init serves daphne's ASGI application with uvicorn, and for uwsgi
+# falls back to the settings; either way it says so.
 UNSUPPORTED = {
     "uwsgi": "uwsgi, whose SIGTERM reloads (or with --die-on-term drops) in-flight requests",
     "daphne": "daphne, which closes in-flight requests on SIGTERM",

@@ -72,11 +72,12 @@ def _entrypoint(root: Path, info: SettingsInfo, settings_module: str) -> tuple[E
                 "in-flight requests on SIGTERM)"
             )
             continue
-        reason = f"the production command runs it ({command.where})"
         if command.replaced:
             runs = UNSUPPORTED.get(command.replaced, command.replaced)
             reason = (f"the production command runs {runs} ({command.where}); uvicorn serves the same ASGI "
                       "application and drains")
+        else:
+            reason = f"the production command runs it ({command.where})"
         return Entrypoint(command.server, command.application, reason, command.interface), notes
     if "channels" in apps or "daphne" in apps:
         target = f"{package}.asgi:application"
