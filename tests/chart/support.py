@@ -71,9 +71,15 @@ def validate_text(manifests_text: str, *kube_versions: str) -> subprocess.Comple
 
 
 def pod_templates(docs: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(kind, name, pod template) of every Deployment and Job."""
-    return [(doc["kind"], doc["metadata"]["name"], doc["spec"]["template"]) for doc in docs
-            if doc["kind"] in ("Deployment", "Job")]
+    """(kind, name, pod template) of every Deployment, Job and CronJob."""
+    found = []
+    for doc in docs:
+        if doc["kind"] in ("Deployment", "Job"):
+            found.append((doc["kind"], doc["metadata"]["name"], doc["spec"]["template"]))
+        elif doc["kind"] == "CronJob":
+            template = doc["spec"]["jobTemplate"]["spec"]["template"]
+            found.append((doc["kind"], doc["metadata"]["name"], template))
+    return found
 
 
 def helm_refusal(helm: str, chart: Path, values: dict[str, Any], tmp_path: Path) -> str:

@@ -19,9 +19,9 @@ from tests.chart.support import (
 )
 
 pytestmark = pytest.mark.helm
-VOLUMES = [{"name": "media", "persistentVolumeClaim": {"claimName": "shop-media"}},
+VOLUMES = [{"name": "uploads", "persistentVolumeClaim": {"claimName": "shop-uploads"}},
            {"name": "saml", "secret": {"secretName": "shop-saml"}}]
-MOUNTS = [{"name": "media", "mountPath": "/app/media"},
+MOUNTS = [{"name": "uploads", "mountPath": "/app/media"},
           {"name": "saml", "mountPath": "/etc/saml", "readOnly": True}]
 
 
@@ -33,7 +33,7 @@ def test_every_app_container_mounts_the_extra_volumes(helm: str, tmp_path: Path,
     pods = [(name, template["spec"]) for _, name, template in pod_templates(manifests(text))]
     assert len(pods) >= 5
     for name, spec in pods:
-        assert [v for v in spec["volumes"] if v["name"] in ("media", "saml")] == VOLUMES, name
+        assert [v for v in spec["volumes"] if v["name"] in ("uploads", "saml")] == VOLUMES, name
         for container in spec.get("initContainers", []) + spec["containers"]:
             mounts = container["volumeMounts"]
             assert mounts[0]["mountPath"] == "/tmp" and all(m in mounts for m in MOUNTS), container["name"]
@@ -44,8 +44,9 @@ def test_every_app_container_mounts_the_extra_volumes(helm: str, tmp_path: Path,
 
 @pytest.mark.parametrize("bad", [
     {"extraVolumes": [{"name": "tmp", "emptyDir": {}}]},
-    {"extraVolumeMounts": [{"name": "media", "mountPath": "relative/path"}]},
-    {"extraVolumeMounts": [{"name": "media"}]},
+    {"extraVolumes": [{"name": "media", "emptyDir": {}}]},
+    {"extraVolumeMounts": [{"name": "uploads", "mountPath": "relative/path"}]},
+    {"extraVolumeMounts": [{"name": "uploads"}]},
 ])
 def test_volume_values_the_chart_cannot_honour_are_refused(helm3: str, tmp_path: Path,
                                                           bad: dict[str, Any]) -> None:

@@ -150,6 +150,8 @@ def secret_values(docs: list[dict[str, Any]], database_url: str) -> dict[tuple[s
 def pod_specs(doc: dict[str, Any]) -> list[dict[str, Any]]:
     if doc["kind"] in ("Deployment", "Job"):
         return [doc["spec"]["template"]["spec"]]
+    if doc["kind"] == "CronJob":
+        return [doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]]
     if doc["kind"] == "Pod":
         return [doc["spec"]]
     return []

@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from tests.examples.chart_pods import (
@@ -132,6 +133,27 @@ def test_chart_celery_processes_start_and_stop_cleanly(helm3: str, postgres_db: 
             assert ready_text in log.read_text(errors="replace"), log.read_text(errors="replace")
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=60) == 0, log.read_text(errors="replace")
+
+
+def test_chart_cron_job_runs_its_command_after_the_migrations(helm3: str, postgres_db: str,
+                                                              tmp_path: Path) -> None:
+    """A scheduled run as the CronJob controller would start it: the pod's wait-for-migrations passes, then
+    `manage.py clearsessions` with the chart's env removes an expired session and keeps a live one."""
+    docs = render(helm3, "events")
+    pod = Pod(docs, secret_values(docs, postgres_db), {"CELERY_FILESYSTEM_DIR": str(tmp_path)})
+    run_migration_jobs("events", docs, pod, "pre")
+    with psycopg.connect(postgres_db, autocommit=True) as connection:
+        connection.execute("INSERT INTO django_session VALUES ('expired', 'e30', now() - interval '1 day'),"
+                           " ('live', 'e30', now() + interval '1 day')")
+    cron = next(doc for doc in docs if doc["kind"] == "CronJob")
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    spec = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    for container in spec.get("initContainers", []) + spec["containers"]:
+        result = run("events", argv_of(container), pod.env(container))
+        assert result.returncode == 0, f"{container['name']}: {result.stdout}{result.stderr}"
+    with psycopg.connect(postgres_db) as connection:
+        keys = [row[0] for row in connection.execute("SELECT session_key FROM django_session")]
+    assert keys == ["live"]
 
 
 def _probe(example: str, container: dict[str, Any], env: dict[str, str]) -> int:

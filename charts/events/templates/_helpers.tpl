@@ -105,6 +105,24 @@ volumes:
   {{- end }}
 {{- end }}
 
+{{/* Mounts and volumes of pods that serve or work (web, processes, cron jobs): /tmp, extras and media. */}}
+{{- define "events.appMounts" -}}
+{{- include "events.tmpMount" . }}
+{{- if .Values.media.enabled }}
+  - name: media
+    mountPath: {{ .Values.media.mountPath | toJson }}
+{{- end }}
+{{- end }}
+
+{{- define "events.appVolumes" -}}
+{{- include "events.tmpVolume" . }}
+{{- if .Values.media.enabled }}
+  - name: media
+    persistentVolumeClaim:
+      claimName: {{ .Values.media.existingClaim | default (printf "%s-media" (include "events.fullname" .)) | toJson }}
+{{- end }}
+{{- end }}
+
 {{/* A secretKeyRef source from a {secretName, key, optional} value. */}}
 {{- define "events.secretRef" -}}
 valueFrom:

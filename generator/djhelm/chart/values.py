@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from djhelm.chart.values_spec import section_defaults
+from djhelm.chart.values_spec import CRON_JOB_KEYS, section_defaults
 from djhelm.config import Config
 from djhelm.config.checks import SERVER_INTERFACES
 
@@ -45,6 +45,31 @@ def merged(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _process(process: dict[str, Any], grace: int, resources: dict[str, Any]) -> dict[str, Any]:
+    """One process type's values: Celery's presets, or a command; one pod for beat and singletons."""
+    kind = process["kind"]
+    single = kind == "celery-beat" or bool(process.get("singleton"))
+    return {
+        "kind": kind,
+        "app": process.get("app", ""),
+        "command": list(process.get("command", [])),
+        "replicas": 1 if single else process["replicas"],
+        "singleton": single,
+        "concurrency": process.get("concurrency", 2),
+        "queues": list(process.get("queues", [])),
+        "terminationGracePeriodSeconds": process.get("terminationGracePeriodSeconds", grace),
+        "probe": dict(process.get("probe", {})),
+        "env": dict(sorted(process.get("env", {}).items())),
+        "resources": process.get("resources", resources),
+    }
+
+
+def _cron_job(job: dict[str, Any], resources: dict[str, Any]) -> dict[str, Any]:
+    """One cron job's values, keys in declaration order whatever order djhelm.yaml used."""
+    given = {**job, "resources": job.get("resources", resources)}
+    return {key: given[key] for key in CRON_JOB_KEYS if key in given}
+
+
 def web_interface(web: dict[str, Any]) -> str:
     """What the application object is: fixed by gunicorn (WSGI) and uvicorn (ASGI); for granian, as given,
     else from Django's naming (`proj.asgi:application` is ASGI)."""
@@ -52,7 +77,7 @@ def web_interface(web: dict[str, Any]) -> str:
         return SERVER_INTERFACES[web["server"]]
     if "interface" in web:
         return str(web["interface"])
-    module = str(web["application"]).partition(":")[0]
+    module = str(web.get("application", "")).partition(":")[0]
     return "asgi" if module.rpartition(".")[2] == "asgi" else "wsgi"
 
 
@@ -83,7 +108,9 @@ def build_values(config: Config) -> dict[str, Any]:
         },
         "web": {
             "server": web["server"],
-            "application": web["application"],
+            "application": web.get("application", ""),
+            "command": list(web.get("command", [])),
+            "extraArgs": list(web.get("extraArgs", [])),
             "interface": web_interface(web),
             "port": web["port"],
             "replicas": web["replicas"],
@@ -158,17 +185,14 @@ def build_values(config: Config) -> dict[str, Any]:
             "resources": migrations.get("resources", web.get("resources", {})),
         },
         "processes": {
-            name: {
-                "kind": process["kind"],
-                "app": process["app"],
-                "replicas": 1 if process["kind"] == "celery-beat" else process["replicas"],
-                "concurrency": process.get("concurrency", 2),
-                "queues": list(process.get("queues", [])),
-                "terminationGracePeriodSeconds": grace,
-                "resources": process.get("resources", web.get("resources", {})),
-            }
+            name: _process(process, grace, web.get("resources", {}))
             for name, process in sorted(data.get("processes", {}).items())
         },
+        "cronJobs": {
+            name: _cron_job(job, web.get("resources", {}))
+            for name, job in sorted(data.get("cronJobs", {}).items())
+        },
+        "media": merged(section_defaults("media"), data.get("media", {})),
         "serviceAccount": {"annotations": {}},
         "podSecurityContext": {
             "runAsNonRoot": True,

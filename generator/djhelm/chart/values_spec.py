@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "CONFIG_SECTIONS", "VALUES", "Value", "config_schema_text", "section_defaults", "section_schema",
-    "value_docs", "values_schema", "values_schema_text",
+    "CONFIG_SECTIONS", "CRON_JOB_KEYS", "VALUES", "Value", "config_schema_text", "section_defaults",
+    "section_schema", "value_docs", "values_schema", "values_schema_text",
 ]
 
 
@@ -115,20 +115,90 @@ _RESOURCES = {
     "properties": {"requests": _QUANTITIES, "limits": _QUANTITIES},
     "additionalProperties": False,
 }
+_COMMAND = {"type": "array", "items": _NON_EMPTY, "minItems": 1}
+_ENV_MAP = _string_map(_ENV_NAME)
+# A liveness check of a process that serves no HTTP: a command in the container, or a TCP port it listens on.
+_PROCESS_PROBE = {
+    "type": "object",
+    "properties": {"exec": _COMMAND, "tcpPort": _PORT},
+    "additionalProperties": False,
+    "maxProperties": 1,
+}
 _PROCESS = {
     "type": "object",
     "properties": {
-        "kind": {"enum": ["celery-worker", "celery-beat"]},
-        "app": _NON_EMPTY,
+        "kind": {"enum": ["celery-worker", "celery-beat", "command"]},
+        "app": _STRING,
+        "command": {"type": "array", "items": _NON_EMPTY},
         "replicas": _integer(0),
+        "singleton": _BOOLEAN,
         "concurrency": _integer(1),
         "queues": _STRINGS,
         "terminationGracePeriodSeconds": _integer(1),
+        "probe": _PROCESS_PROBE,
+        "env": _ENV_MAP,
         "resources": _RESOURCES,
     },
     "additionalProperties": False,
-    "required": ["kind", "app"],
+    "required": ["kind"],
 }
+
+# Kubernetes' CronJob schedule: five fields, or one of the @ macros (no TZ= prefix: use timeZone).
+_CRON_SCHEDULE = {
+    "type": "string",
+    "pattern": "^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)"
+    "|[0-9A-Za-z*/,?-]+( [0-9A-Za-z*/,?-]+){4})$",
+}
+
+
+def _described(text: str, schema: dict[str, Any], default: Any = _NO_DEFAULT) -> dict[str, Any]:
+    node = {"description": text, **schema}
+    if default is not _NO_DEFAULT:
+        node["default"] = default
+    return node
+
+
+_CRON_JOB: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "schedule": _described("When it runs: five cron fields (`30 3 * * *`) or `@daily`, `@hourly`, ...",
+                               _CRON_SCHEDULE),
+        "command": _described("The command, exec form: `[python, manage.py, clearsessions]`.", _COMMAND),
+        "timeZone": _described(
+            "IANA time zone of the schedule (`Europe/Berlin`); empty: the controller's (usually UTC).",
+            {"type": "string", "pattern": "^([A-Za-z_]+(/[A-Za-z0-9_+-]+)*)?$"},
+            "",
+        ),
+        "concurrencyPolicy": _described(
+            "`Forbid` skips a run while the previous one still runs (two housekeeping runs would race), "
+            "`Replace` stops the old one, `Allow` runs both.",
+            {"enum": ["Forbid", "Replace", "Allow"]},
+            "Forbid",
+        ),
+        "suspend": _described("Stop scheduling new runs (running ones finish).", _BOOLEAN, False),
+        "startingDeadlineSeconds": _described(
+            "A run that could not start this long after its time is skipped, not started late.",
+            _integer(10), 300,
+        ),
+        "activeDeadlineSeconds": _described("A run still going after this long is stopped and failed.",
+                                            _integer(1), 3600),
+        "backoffLimit": _described(
+            "Retries of a failed run; 0: wait for the next schedule (a half-done command may not be safe "
+            "to repeat at once).",
+            _integer(0, 10), 0,
+        ),
+        "successfulJobsHistoryLimit": _described("Finished runs kept (with their logs).", _integer(0, 100),
+                                                 3),
+        "failedJobsHistoryLimit": _described("Failed runs kept (with their logs).", _integer(0, 100), 3),
+        "env": _described("Env of this job only, over the chart's env.", _ENV_MAP, {}),
+        "resources": _described("Container resources; default: web.resources.", _RESOURCES),
+    },
+    "additionalProperties": False,
+    "required": ["schedule", "command"],
+}
+CRON_JOB_KEYS = tuple(_CRON_JOB["properties"])
+_PROCESS_NAME = "^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$"
+
 
 VALUES: tuple[Value, ...] = (
     value("nameOverride", "Replaces the chart name in object names.", _DNS_LABEL_OR_EMPTY),
@@ -159,8 +229,9 @@ VALUES: tuple[Value, ...] = (
     group("web", "The web Deployment (container `web`, port `http`).", required=True),
     value(
         "web.server",
-        "`gunicorn` (WSGI), `uvicorn` (ASGI) or `granian` (either, by `web.interface`).",
-        {"enum": ["gunicorn", "uvicorn", "granian"]},
+        "`gunicorn` (WSGI), `uvicorn` (ASGI), `granian` (either, by `web.interface`) or `command` (yours, "
+        "`web.command`).",
+        {"enum": ["gunicorn", "uvicorn", "granian", "command"]},
         required=True,
     ),
     value(
@@ -170,7 +241,19 @@ VALUES: tuple[Value, ...] = (
         {"enum": ["wsgi", "asgi"]},
         required=True,
     ),
-    value("web.application", "WSGI/ASGI application as `module:attribute`.", _NON_EMPTY, required=True),
+    value(
+        "web.application",
+        "WSGI/ASGI application as `module:attribute`; empty only with `web.server: command`.",
+        _STRING,
+        required=True,
+    ),
+    value(
+        "web.command",
+        "With `web.server: command`: the server's command, exec form. It must listen on `web.port` and "
+        "finish in-flight requests within `web.gracefulTimeoutSeconds` after SIGTERM.",
+        _STRINGS,
+    ),
+    value("web.extraArgs", "Arguments appended to the server's command (`--max-requests`, ...).", _STRINGS),
     value("web.port", "Port the server listens on inside the pod.", _PORT, required=True),
     value(
         "web.replicas",
@@ -412,8 +495,43 @@ VALUES: tuple[Value, ...] = (
     ),
     value(
         "processes",
-        "Extra process types: Celery workers (rolling) and beat (one pod, Recreate).",
-        _string_map("^[a-z]([-a-z0-9]*[a-z0-9])?$", _PROCESS),
+        "Extra process types: Celery workers (rolling), beat (one pod, Recreate), or any command (a queue "
+        "worker, a management-command loop; `singleton` for one that must never run twice).",
+        _string_map(_PROCESS_NAME, _PROCESS),
+    ),
+    value(
+        "cronJobs",
+        "Scheduled jobs (housekeeping management commands), each a CronJob running the app image.",
+        {
+            "type": "object",
+            "propertyNames": {"pattern": _PROCESS_NAME, "not": {"enum": ["web", "migrations", "test"]}},
+            "additionalProperties": _CRON_JOB,
+        },
+        default={},
+    ),
+    group("media", "A volume for user uploads (MEDIA_ROOT) in web, process and cron pods."),
+    value("media.enabled", "Mount the media volume.", _BOOLEAN, required=True, default=False),
+    value("media.mountPath", "Where it is mounted: your MEDIA_ROOT.", _URL_PATH, required=True,
+          default="/app/media"),
+    value(
+        "media.existingClaim",
+        "An existing PersistentVolumeClaim to mount; empty: the chart creates one (kept on uninstall).",
+        {"type": "string", "pattern": "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$"},
+        default="",
+    ),
+    value("media.size", "Size of the claim the chart creates.",
+          {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?([EPTGMK]i?)?$"}, default="10Gi"),
+    value("media.storageClassName",
+          "StorageClass of the claim the chart creates; empty: the cluster's default.",
+          {"type": "string", "pattern": "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$"}, default=""),
+    value(
+        "media.accessModes",
+        "Access modes of the claim the chart creates. `ReadWriteMany` lets pods on different nodes (a "
+        "rolling update's surge pod, workers) mount it at once; with `ReadWriteOnce` a new pod on another "
+        "node cannot start and the rollout stalls.",
+        {"type": "array", "items": {"enum": ["ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]},
+         "minItems": 1, "uniqueItems": True},
+        default=["ReadWriteMany"],
     ),
     group("serviceAccount", "The ServiceAccount of app pods (no API token is mounted)."),
     value("serviceAccount.annotations", "Annotations, e.g. for cloud workload identity.", _string_map()),
@@ -427,13 +545,14 @@ VALUES: tuple[Value, ...] = (
     value(
         "extraVolumes",
         "Volumes of every app pod (media on an existing PersistentVolumeClaim, files from a ConfigMap or "
-        "Secret, an emptyDir); the root filesystem stays read-only. `tmp` and `metrics` are the chart's.",
+        "Secret, an emptyDir); the root filesystem stays read-only. `tmp`, `metrics` and `media` are the "
+        "chart's.",
         {
             "type": "array",
             "items": {
                 "type": "object",
                 "properties": {"name": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-                                        "not": {"enum": ["tmp", "metrics"]}}},
+                                        "not": {"enum": ["tmp", "metrics", "media"]}}},
                 "required": ["name"],
             },
         },
@@ -668,7 +787,7 @@ def _optional_with_defaults(node: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 # djhelm.yaml sections that are the chart values of the same name, with the same keys and defaults.
-CONFIG_SECTIONS = ("monitoring",)
+CONFIG_SECTIONS = ("cronJobs", "media", "monitoring")
 
 
 def config_schema_text(current: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Any
 
 from djhelm.config.yamlsource import SourceMap
@@ -41,26 +42,10 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
             f"{web['server']} serves {fixed.upper()} applications only",
             "use server: granian (it serves both), or the server of the other kind, or remove interface",
         )
-    for name, value in sorted(data.get("env", {}).items()):
-        path = ("env", name)
-        if _RESERVED.match(name):
-            add(
-                path,
-                f"{name} is set by the chart",
-                "remove it; see docs/chart.md for where the chart sets it",
-            )
-        elif is_secret_name(name):
-            add(
-                path,
-                f"{name} looks like a secret; env values are stored in a ConfigMap in plain text",
-                f"move it to secretEnv as `{name}: {{secretName: <existing Secret>, key: <key>}}`",
-            )
-        elif (credential := credential_in(value)) is not None:
-            add(
-                path,
-                f"this value carries {credential}",
-                f"move it to secretEnv as `{name}: {{secretName: <existing Secret>, key: <key>}}`",
-            )
+    _check_env(data.get("env", {}), ("env",), add)
+    for section in ("processes", "cronJobs"):
+        for name, entry in sorted(data.get(section, {}).items()):
+            _check_env(entry.get("env", {}), (section, name, "env"), add)
     for name in sorted(data.get("secretEnv", {})):
         if _RESERVED.match(name):
             add(
@@ -162,16 +147,57 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
             where = ("networkPolicy", "egressTo", name, "cidr")
             add(where, f"not a CIDR block: {error}", "e.g. 10.0.12.0/24")
 
+    if web.get("command") and web["server"] != "command":
+        add(("web", "command"), f"command is used only with server: command (this is {web['server']})",
+            "set `server: command`, or remove command")
+    _check_processes(data, add)
+    return problems
+
+
+def _check_env(env: dict[str, Any], where: tuple[str | int, ...],
+               add: Callable[[tuple[str | int, ...], str, str], None]) -> None:
+    """Plain env values land in a ConfigMap or a pod spec: no chart-owned name, nothing secret."""
+    for name, value in sorted(env.items()):
+        path = (*where, name)
+        if _RESERVED.match(name):
+            add(path, f"{name} is set by the chart", "remove it; docs/chart.md says where the chart sets it")
+        elif is_secret_name(name):
+            add(
+                path,
+                f"{name} looks like a secret; env values are stored in plain text",
+                f"move it to secretEnv as `{name}: {{secretName: <existing Secret>, key: <key>}}`",
+            )
+        elif (credential := credential_in(value)) is not None:
+            add(
+                path,
+                f"this value carries {credential}",
+                f"move it to secretEnv as `{name}: {{secretName: <existing Secret>, key: <key>}}`",
+            )
+
+
+def _check_processes(data: dict[str, Any], add: Callable[[tuple[str | int, ...], str, str], None]) -> None:
+    """Keys that mean something for one kind of process only, and names a process and a cron job share."""
+    celery_only = ("app", "concurrency", "queues")
+    command_only = ("command", "singleton", "probe")
     for name, process in sorted(data.get("processes", {}).items()):
-        if process["kind"] == "celery-beat" and process.get("replicas", 1) != 1:
+        kind = process["kind"]
+        for key in celery_only if kind == "command" else command_only:
+            if key in process:
+                add(("processes", name, key), f"{key} does not apply to kind: {kind}", "remove it")
+        if kind == "celery-beat" and process.get("replicas", 1) != 1:
             add(
                 ("processes", name, "replicas"),
                 "celery beat must run exactly once",
                 "remove replicas (beat always runs one pod; two would send every task twice)",
             )
-        if process["kind"] == "celery-beat" and "concurrency" in process:
+        if kind == "celery-beat" and "concurrency" in process:
             add(("processes", name, "concurrency"), "concurrency applies to celery workers only", "remove it")
-    return problems
+        if process.get("singleton") and process.get("replicas", 1) != 1:
+            add(("processes", name, "replicas"), "a singleton runs exactly one pod", "remove replicas")
+        if name in data.get("cronJobs", {}):
+            # Both would label their pods app.kubernetes.io/component: <name>; the Deployment's selector and
+            # any PodDisruptionBudget would count the cron job's pods as its own.
+            add(("cronJobs", name), f"'{name}' is also a process name", "give the cron job another name")
 
 
 def _strings(value: Any, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:

@@ -105,6 +105,24 @@ volumes:
   {{- end }}
 {{- end }}
 
+{{/* Mounts and volumes of pods that serve or work (web, processes, cron jobs): /tmp, extras and media. */}}
+{{- define "djhelm.appMounts" -}}
+{{- include "djhelm.tmpMount" . }}
+{{- if .Values.media.enabled }}
+  - name: media
+    mountPath: {{ .Values.media.mountPath | toJson }}
+{{- end }}
+{{- end }}
+
+{{- define "djhelm.appVolumes" -}}
+{{- include "djhelm.tmpVolume" . }}
+{{- if .Values.media.enabled }}
+  - name: media
+    persistentVolumeClaim:
+      claimName: {{ .Values.media.existingClaim | default (printf "%s-media" (include "djhelm.fullname" .)) | toJson }}
+{{- end }}
+{{- end }}
+
 {{/* A secretKeyRef source from a {secretName, key, optional} value. */}}
 {{- define "djhelm.secretRef" -}}
 valueFrom:
