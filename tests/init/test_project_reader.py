@@ -139,6 +139,26 @@ def test_lone_health_url_is_readiness_only(tmp_path: Path) -> None:
     assert (health.readiness, health.liveness) == ("/health/", None)
 
 
+def test_routes_under_a_parameter_are_not_probe_paths_and_inline_includes_keep_their_prefix(
+        tmp_path: Path) -> None:
+    """pretalx's `event/<slug:event>/` include holds a `live` route (an organiser page that puts an event
+    live, behind a login): it is not `/live`, and no probe can use it."""
+    urls = textwrap.dedent("""
+        from django.urls import include, path
+        urlpatterns = [
+            path("orga/event/<slug:event>/", include([path("live", v), path("ping", v)])),
+            path("ops/", include([path("ready", v), path("alive/", v)])),
+        ]
+    """)
+    project = write_tree(tmp_path / "p", {
+        "manage.py": manage_py("p.settings"),
+        "p/settings.py": 'ROOT_URLCONF = "p.urls"\n',
+        "p/urls.py": urls,
+    })
+    health = read_project(project).health
+    assert (health.readiness, health.liveness) == ("/ops/ready", "/ops/alive/")
+
+
 def test_celery_app_beside_settings_wins(tmp_path: Path) -> None:
     project = write_tree(tmp_path / "p", {
         "manage.py": manage_py("main.settings"),

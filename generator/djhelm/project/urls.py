@@ -30,26 +30,44 @@ def _route_to_path(route: str, regex: bool) -> str | None:
     return "/" + route
 
 
+def _is_route(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and dotted_name(node.func) in _ROUTE_FUNCS and bool(node.args)
+
+
+def _outer_routes(tree: ast.AST) -> list[ast.Call]:
+    """Route calls not inside another route call: a route under `include([...])` belongs to its parent's
+    prefix (which may have parameters), never to the module's root."""
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and _is_route(node)]
+    nested = {id(child) for call in calls for child in ast.walk(call) if child is not call}
+    return [call for call in calls if id(call) not in nested]
+
+
 def _routes(root: Path, module: str, prefix: str, depth: int, found: list[tuple[str, str]]) -> None:
     path = module_file(root, module)
     if path is None or depth > MAX_INCLUDE_DEPTH:
         return
     file = shown(root, path)
-    for node in ast.walk(parse_file(path, file)):
-        if not (isinstance(node, ast.Call) and dotted_name(node.func) in _ROUTE_FUNCS and node.args):
-            continue
+    _add_routes(root, _outer_routes(parse_file(path, file)), file, prefix, depth, found)
+
+
+def _add_routes(root: Path, calls: list[ast.Call], file: str, prefix: str, depth: int,
+                found: list[tuple[str, str]]) -> None:
+    for node in calls:
         route = literal_str(node.args[0])
         if route is None:
             continue
-        is_regex = dotted_name(node.func) != "path" and dotted_name(node.func) != "django.urls.path"
+        is_regex = dotted_name(node.func) not in ("path", "django.urls.path")
         fixed = _route_to_path(route, is_regex)
         if fixed is None:
-            continue
+            continue  # a parameter: nothing below it has one exact path either
         target = node.args[1] if len(node.args) > 1 else None
         if isinstance(target, ast.Call) and dotted_name(target.func) in {"include", "django.urls.include"}:
-            included = literal_str(target.args[0]) if target.args else None
+            argument = target.args[0] if target.args else None
+            included = literal_str(argument) if argument is not None else None
             if included:
                 _routes(root, included, prefix + fixed.lstrip("/"), depth + 1, found)
+            elif isinstance(argument, (ast.List, ast.Tuple)) and depth < MAX_INCLUDE_DEPTH:
+                _add_routes(root, _outer_routes(argument), file, prefix + fixed.lstrip("/"), depth + 1, found)
             continue
         found.append(("/" + prefix + fixed.lstrip("/"), file))
 
