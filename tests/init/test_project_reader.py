@@ -159,6 +159,18 @@ def test_routes_under_a_parameter_are_not_probe_paths_and_inline_includes_keep_t
     assert (health.readiness, health.liveness) == ("/ops/ready", "/ops/alive/")
 
 
+def test_env_reads_in_a_module_the_settings_import_by_name_count(tmp_path: Path) -> None:
+    """pretalx: settings call build_config() from a project module that reads PRETALX_DB_*; a library's
+    module (not in the project) and that module's own imports are not read."""
+    project = write_tree(tmp_path / "p", {
+        "manage.py": manage_py("p.settings"),
+        "p/settings.py": "from p.conf import build\nimport json\nDATABASES = build()\n",
+        "p/conf.py": "import os\nfrom p import deep\ndef build():\n    return os.getenv('P_DB_NAME')\n",
+        "p/deep.py": "import os\nX = os.environ['DEEP_ONLY']\n",
+    })
+    assert [read.name for read in read_project(project).env_reads] == ["P_DB_NAME"]
+
+
 def test_celery_app_beside_settings_wins(tmp_path: Path) -> None:
     project = write_tree(tmp_path / "p", {
         "manage.py": manage_py("main.settings"),

@@ -73,3 +73,27 @@ def _read_into(root: Path, module: str, path: Path, info: SettingsInfo, seen: se
         for name, (value, line) in top_level_assignments(single).items():
             info.values[name] = (value, Source(file, line))
     info.reads.extend(env_reads(tree, file))
+    _read_helpers(root, module, tree, is_package, info, seen)
+
+
+def _read_helpers(root: Path, module: str, tree: ast.Module, is_package: bool, info: SettingsInfo,
+                  seen: set[Path]) -> None:
+    """Environment reads of the project modules the settings import by name (pretalx builds its settings
+    with `build_config()` from a module that reads PRETALX_DB_* and the rest): a variable read there is
+    read at settings time too. Their assignments are not settings, and their own imports are not followed."""
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and not any(a.name == "*" for a in statement.names):
+            targets = [_resolve_relative(module, statement.level, statement.module, is_package)
+                       if statement.level else statement.module or ""]
+        elif isinstance(statement, ast.Import):
+            targets = [alias.name for alias in statement.names]
+        else:
+            continue
+        for target in targets:
+            helper = module_file(root, target) if target else None
+            if helper is None or helper in seen or len(seen) >= MAX_STAR_IMPORTS:
+                continue
+            seen.add(helper)
+            helper_file = shown(root, helper)
+            info.files.append(helper_file)
+            info.reads.extend(env_reads(parse_file(helper, helper_file), helper_file))
