@@ -29,16 +29,29 @@ pytestmark = pytest.mark.helm
 
 EXTRA = {
     "processes": {
-        "mailer": {"kind": "command", "command": ["python", "manage.py", "send_queued_mail", "--loop"],
-                   "singleton": True, "probe": {"exec": ["test", "-f", "/tmp/alive"]},
-                   "env": {"MAILER_BATCH": "50"}},
-        "rq": {"kind": "command", "command": ["python", "manage.py", "rqworker", "default"], "replicas": 3,
-               "terminationGracePeriodSeconds": 120, "probe": {"tcpPort": 9000}},
+        "mailer": {
+            "kind": "command",
+            "command": ["python", "manage.py", "send_queued_mail", "--loop"],
+            "singleton": True,
+            "probe": {"exec": ["test", "-f", "/tmp/alive"]},
+            "env": {"MAILER_BATCH": "50"},
+        },
+        "rq": {
+            "kind": "command",
+            "command": ["python", "manage.py", "rqworker", "default"],
+            "replicas": 3,
+            "terminationGracePeriodSeconds": 120,
+            "probe": {"tcpPort": 9000},
+        },
     },
     "cronJobs": {
-        "report": {"schedule": "30 3 * * 1", "timeZone": "Europe/Berlin",
-                   "command": ["python", "manage.py", "weekly_report"], "env": {"REPORT_TO": "ops"},
-                   "successfulJobsHistoryLimit": 0},
+        "report": {
+            "schedule": "30 3 * * 1",
+            "timeZone": "Europe/Berlin",
+            "command": ["python", "manage.py", "weekly_report"],
+            "env": {"REPORT_TO": "ops"},
+            "successfulJobsHistoryLimit": 0,
+        },
     },
     "media": {"enabled": True, "mountPath": "/srv/media"},
 }
@@ -76,8 +89,9 @@ def _env(container: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("kube", ["1.29", "1.37"])
-def test_command_processes_run_their_command_singletons_recreate(helm: str, events_extra: Path,
-                                                                 kube: str) -> None:
+def test_command_processes_run_their_command_singletons_recreate(
+    helm: str, events_extra: Path, kube: str
+) -> None:
     text = helm_template(helm, events_extra, kube_version=kube)
     docs = manifests(text)
     mailer, rq = named(docs, "Deployment", "-mailer"), named(docs, "Deployment", "-rq")
@@ -102,8 +116,9 @@ def test_command_processes_run_their_command_singletons_recreate(helm: str, even
 
 
 @pytest.mark.parametrize("kube", ["1.29", "1.37"])
-def test_cron_jobs_forbid_overlap_wait_for_migrations_and_keep_their_history(helm: str, events_extra: Path,
-                                                                             kube: str) -> None:
+def test_cron_jobs_forbid_overlap_wait_for_migrations_and_keep_their_history(
+    helm: str, events_extra: Path, kube: str
+) -> None:
     text = helm_template(helm, events_extra, kube_version=kube)
     docs = manifests(text)
     cron = named(docs, "CronJob", "-report")
@@ -126,12 +141,14 @@ def test_cron_jobs_forbid_overlap_wait_for_migrations_and_keep_their_history(hel
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_long_release_name_still_gives_cron_job_names_kubernetes_accepts(helm3: str,
-                                                                           events_extra: Path) -> None:
+def test_a_long_release_name_still_gives_cron_job_names_kubernetes_accepts(
+    helm3: str, events_extra: Path
+) -> None:
     """A CronJob's name is at most 52 characters (its Jobs append 11); the name keeps the job's own."""
     release = "a-very-long-release-name-for-a-staging-copy-x"
-    text = subprocess.run([helm3, "template", release, str(events_extra)], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        [helm3, "template", release, str(events_extra)], capture_output=True, text=True, check=True
+    ).stdout
     names = [doc["metadata"]["name"] for doc in by_kind(manifests(text), "CronJob")]
     assert names and all(len(name) <= 52 for name in names), names
     assert any(name.endswith("-report") for name in names)
@@ -141,11 +158,17 @@ def test_a_cron_job_set_in_values_alone_gets_the_declared_defaults(helm3: str, t
     """The template's fallbacks for a job added by --set/-f equal the defaults declared for djhelm.yaml."""
     declared = next(entry for entry in VALUES if entry.path == "cronJobs").schema
     assert declared is not None
-    defaults = {key: node["default"] for key, node in declared["additionalProperties"]["properties"].items()
-                if "default" in node and key not in ("timeZone", "env")}
+    defaults = {
+        key: node["default"]
+        for key, node in declared["additionalProperties"]["properties"].items()
+        if "default" in node and key not in ("timeZone", "env")
+    }
     values = tmp_path / "values.yaml"
-    values.write_text(yaml.safe_dump({"cronJobs": {"tidy": {"schedule": "@hourly",
-                                                            "command": ["python", "manage.py", "tidy"]}}}))
+    values.write_text(
+        yaml.safe_dump(
+            {"cronJobs": {"tidy": {"schedule": "@hourly", "command": ["python", "manage.py", "tidy"]}}}
+        )
+    )
     docs = manifests(helm_template(helm3, committed_chart("shop"), "-f", str(values)))
     spec = named(docs, "CronJob", "-tidy")["spec"]
     rendered = {**spec, **spec["jobTemplate"]["spec"]}
@@ -160,8 +183,12 @@ def test_media_claim_is_created_kept_and_mounted_where_the_app_runs(helm: str, e
     assert claim["spec"]["resources"]["requests"]["storage"] == "10Gi"
     for kind, name, template in pod_templates(docs):
         spec = template["spec"]
-        mounted = {m["name"]: m["mountPath"] for c in spec["containers"] for m in c.get("volumeMounts", [])
-                   if m["name"] == "media"}
+        mounted = {
+            m["name"]: m["mountPath"]
+            for c in spec["containers"]
+            for m in c.get("volumeMounts", [])
+            if m["name"] == "media"
+        }
         if kind == "Job":
             # a migration Job on another node would wait for a ReadWriteOnce volume and hold the upgrade
             assert not mounted, name
@@ -181,18 +208,31 @@ def test_an_existing_media_claim_is_mounted_and_none_created(helm3: str, tmp_pat
 
 
 @pytest.mark.parametrize("kube", ["1.29", "1.37"])
-def test_web_server_command_runs_the_users_server_with_extra_args(helm: str, tmp_path: Path,
-                                                                   kube: str) -> None:
-    config = _config(tmp_path, "shop", web={
-        **yaml.safe_load(example_config("shop").read_text())["web"],
-        "server": "command", "command": ["uwsgi", "--http-socket", ":8000", "--module", "shop.wsgi"],
-        "extraArgs": ["--max-requests", "1000"],
-    })
+def test_web_server_command_runs_the_users_server_with_extra_args(
+    helm: str, tmp_path: Path, kube: str
+) -> None:
+    config = _config(
+        tmp_path,
+        "shop",
+        web={
+            **yaml.safe_load(example_config("shop").read_text())["web"],
+            "server": "command",
+            "command": ["uwsgi", "--http-socket", ":8000", "--module", "shop.wsgi"],
+            "extraArgs": ["--max-requests", "1000"],
+        },
+    )
     chart = render(config, tmp_path / "chart")
     text = helm_template(helm, chart, kube_version=kube)
     web = _container(named(manifests(text), "Deployment", "-web")["spec"]["template"])
-    assert web["command"] == ["uwsgi", "--http-socket", ":8000", "--module", "shop.wsgi",
-                              "--max-requests", "1000"]
+    assert web["command"] == [
+        "uwsgi",
+        "--http-socket",
+        ":8000",
+        "--module",
+        "shop.wsgi",
+        "--max-requests",
+        "1000",
+    ]
     result = validate_text(text, kube)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -200,33 +240,68 @@ def test_web_server_command_runs_the_users_server_with_extra_args(helm: str, tmp
 def test_extra_args_follow_a_preset_server(helm3: str, tmp_path: Path) -> None:
     values = tmp_path / "values.yaml"
     values.write_text(yaml.safe_dump({"web": {"extraArgs": ["--max-requests", "1000"]}}))
-    web = _container(named(manifests(helm_template(helm3, committed_chart("shop"), "-f", str(values))),
-                           "Deployment", "-web")["spec"]["template"])
+    web = _container(
+        named(
+            manifests(helm_template(helm3, committed_chart("shop"), "-f", str(values))), "Deployment", "-web"
+        )["spec"]["template"]
+    )
     assert web["command"][0] == "gunicorn" and web["command"][-2:] == ["--max-requests", "1000"]
 
 
-@pytest.mark.parametrize(("changes", "field", "fix"), [
-    ({"processes": {"rq": {"kind": "command", "app": "x.celery:app", "command": ["rq"]}}},
-     "processes.rq.app", "remove it"),
-    ({"processes": {"rq": {"kind": "command"}}}, "processes.rq", "command"),
-    ({"processes": {"w": {"kind": "celery-worker", "app": "x.celery:app", "command": ["x"]}}},
-     "processes.w.command", "remove it"),
-    ({"processes": {"m": {"kind": "command", "command": ["x"], "singleton": True, "replicas": 2}}},
-     "processes.m.replicas", "remove replicas"),
-    ({"processes": {"m": {"kind": "command", "command": ["x"], "env": {"DJHELM_PROCESS_REGISTRY": "off"}}}},
-     "processes.m.env.DJHELM_PROCESS_REGISTRY", "remove it"),
-    ({"processes": {"m": {"kind": "command", "command": ["x"]}},
-      "cronJobs": {"m": {"schedule": "@daily", "command": ["x"]}}}, "cronJobs.m", "another name"),
-    ({"cronJobs": {"tidy": {"schedule": "every day", "command": ["x"]}}}, "cronJobs.tidy.schedule", ""),
-    ({"cronJobs": {"tidy": {"schedule": "@daily", "command": []}}}, "cronJobs.tidy.command", ""),
-    ({"cronJobs": {"tidy": {"schedule": "@daily", "command": ["x"], "env": {"API_TOKEN": "abc"}}}},
-     "cronJobs.tidy.env.API_TOKEN", "secretEnv"),
-    ({"web": {"server": "gunicorn", "application": "shop.wsgi:application", "command": ["x"]}},
-     "web.command", "server: command"),
-    ({"web": {"server": "command"}}, "web", "command"),
-])
-def test_what_the_chart_cannot_honour_is_refused_naming_the_field(tmp_path: Path, changes: dict[str, Any],
-                                                                  field: str, fix: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "field", "fix"),
+    [
+        (
+            {"processes": {"rq": {"kind": "command", "app": "x.celery:app", "command": ["rq"]}}},
+            "processes.rq.app",
+            "remove it",
+        ),
+        ({"processes": {"rq": {"kind": "command"}}}, "processes.rq", "command"),
+        (
+            {"processes": {"w": {"kind": "celery-worker", "app": "x.celery:app", "command": ["x"]}}},
+            "processes.w.command",
+            "remove it",
+        ),
+        (
+            {"processes": {"m": {"kind": "command", "command": ["x"], "singleton": True, "replicas": 2}}},
+            "processes.m.replicas",
+            "remove replicas",
+        ),
+        (
+            {
+                "processes": {
+                    "m": {"kind": "command", "command": ["x"], "env": {"DJHELM_PROCESS_REGISTRY": "off"}}
+                }
+            },
+            "processes.m.env.DJHELM_PROCESS_REGISTRY",
+            "remove it",
+        ),
+        (
+            {
+                "processes": {"m": {"kind": "command", "command": ["x"]}},
+                "cronJobs": {"m": {"schedule": "@daily", "command": ["x"]}},
+            },
+            "cronJobs.m",
+            "another name",
+        ),
+        ({"cronJobs": {"tidy": {"schedule": "every day", "command": ["x"]}}}, "cronJobs.tidy.schedule", ""),
+        ({"cronJobs": {"tidy": {"schedule": "@daily", "command": []}}}, "cronJobs.tidy.command", ""),
+        (
+            {"cronJobs": {"tidy": {"schedule": "@daily", "command": ["x"], "env": {"API_TOKEN": "abc"}}}},
+            "cronJobs.tidy.env.API_TOKEN",
+            "secretEnv",
+        ),
+        (
+            {"web": {"server": "gunicorn", "application": "shop.wsgi:application", "command": ["x"]}},
+            "web.command",
+            "server: command",
+        ),
+        ({"web": {"server": "command"}}, "web", "command"),
+    ],
+)
+def test_what_the_chart_cannot_honour_is_refused_naming_the_field(
+    tmp_path: Path, changes: dict[str, Any], field: str, fix: str
+) -> None:
     if "web" in changes:
         base = yaml.safe_load(example_config("shop").read_text())["web"]
         base.pop("application") if changes["web"]["server"] == "command" else None
