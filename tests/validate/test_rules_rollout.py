@@ -199,6 +199,24 @@ def test_a_deployment_a_service_selects_is_serving_even_without_declared_ports()
     assert findings(run(objects), "ZD002", "error") == []  # selected by nothing, no port: a worker
 
 
+def test_a_port_no_service_selects_is_a_health_port_when_the_services_are_in_view() -> None:
+    """Sentry's Kafka consumers declare a container port (their health check) that no Service selects:
+    they are workers, not serving pods; alone (no Service in the input), a port still counts."""
+    objects = app()
+    deployment = obj(objects, "Deployment", "shop-web")
+    for container in deployment["spec"]["template"]["spec"]["containers"]:
+        container.pop("readinessProbe", None)
+        container.get("lifecycle", {}).pop("preStop", None)
+    deployment["metadata"]["labels"].pop("app.kubernetes.io/component", None)
+    deployment["spec"]["template"]["metadata"]["labels"].pop("app.kubernetes.io/component", None)
+    deployment["spec"]["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
+    obj(objects, "Service", "shop")["spec"]["selector"] = {"app.kubernetes.io/name": "something-else"}
+    rules = ("ZD001", "ZD002", "ZD003")
+    assert [f for f in run(objects).findings if f.rule in rules] == []
+    alone = [o for o in objects if o["kind"] != "Service"]
+    assert {f.rule for f in run(alone).findings if f.rule in rules} == set(rules)
+
+
 # ZD012 migrations in every pod
 
 
@@ -220,5 +238,16 @@ def test_zd012_leaves_checks_and_waits_alone() -> None:
     spec.setdefault("initContainers", []).extend([
         {"name": "check", "image": "shop:1", "command": ["python", "manage.py", "migrate", "--check"]},
         {"name": "wait", "image": "shop:1", "command": ["python", "manage.py", "migrate_phase", "wait"]},
+        # DefectDojo's chart: a shell loop that waits for the migration Job
+        {"name": "db-migration-checker", "image": "shop:1", "command": [
+            "sh", "-c", 'while ! /app/manage.py migrate --check; do echo "not migrated yet"; sleep 5; done']},
     ])
     assert findings(run(objects), "ZD012", "error") == []
+
+
+def test_zd012_a_check_does_not_excuse_the_migrate_that_follows_it() -> None:
+    objects = app()
+    spec = obj(objects, "Deployment", "shop-web")["spec"]["template"]["spec"]
+    spec["containers"][0]["command"] = [
+        "sh", "-c", "python manage.py migrate --check || python manage.py migrate --noinput; exec gunicorn x"]
+    assert {f.path for f in findings(run(objects), "ZD012", "error")} == {"spec.template.spec.containers[0]"}

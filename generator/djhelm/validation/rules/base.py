@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -113,6 +114,18 @@ def command_words(container: dict[str, Any]) -> list[str]:
             for item in value:
                 words.extend(str(item).split())
     return words
+
+
+_SHELL_SEPARATOR = re.compile(r"&&|\|\||[;|&\n]")
+
+
+def shell_commands(container: dict[str, Any]) -> list[list[str]]:
+    """command + args as the simple commands a shell would run: `sh -c "a --check; b"` is two commands, so a
+    flag of one is never read as a flag of the other."""
+    text = " ".join(str(item) for key in ("command", "args")
+                    if isinstance(container.get(key), list) for item in container[key])
+    commands = [[word.strip("\"'()") for word in part.split()] for part in _SHELL_SEPARATOR.split(text)]
+    return [[word for word in command if word] for command in commands if any(command)]
 
 
 def int_value(value: Any) -> int | None:

@@ -37,7 +37,9 @@ def _serving_workloads(ctx: RuleContext) -> list[tuple[ManifestObject, PodTempla
         if template is None:
             continue
         selected = any(selector.items() <= template.labels.items() for selector in selectors)
-        if selected or is_serving(obj, template):
+        # With the release's Services in view, a declared port that none of them selects is a health or
+        # metrics port (Sentry's Kafka consumers declare one), not traffic; alone, a port is the best hint.
+        if selected or is_web(obj, template) or (not selectors and has_ports(template)):
             result.append((obj, template))
     return result
 
@@ -51,10 +53,13 @@ def _service_selectors(ctx: RuleContext) -> list[dict[str, Any]]:
     return selectors
 
 
-def is_serving(obj: ManifestObject, template: PodTemplate) -> bool:
-    if obj.labels.get(COMPONENT) == "web" or template.labels.get(COMPONENT) == "web":
-        return True
+def is_web(obj: ManifestObject, template: PodTemplate) -> bool:
+    return obj.labels.get(COMPONENT) == "web" or template.labels.get(COMPONENT) == "web"
+
+
+def has_ports(template: PodTemplate) -> bool:
     return any(container.get("ports") for _, container in template.containers())
+
 
 
 def serving_containers(ctx: RuleContext, template: PodTemplate) -> list[tuple[int, dict[str, Any]]]:

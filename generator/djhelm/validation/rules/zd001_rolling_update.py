@@ -8,7 +8,7 @@ from typing import Any
 
 from djhelm.validation.model import Finding
 from djhelm.validation.rules.base import RuleContext, dig, int_value, pod_template, rule
-from djhelm.validation.rules.workloads import is_serving, replicas
+from djhelm.validation.rules.workloads import replicas, serving_workloads
 
 FIX = "set spec.strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}"
 
@@ -32,11 +32,12 @@ def _resolve(value: Any, total: int, round_up: bool) -> int | None:
     "or the site goes dark during every upgrade.",
 )
 def check(ctx: RuleContext) -> Iterator[Finding]:
+    serving_ids = {id(obj) for obj, _ in serving_workloads(ctx)}
     for obj in ctx.of_kind("Deployment"):
         template = pod_template(obj)
         if template is None:
             continue
-        serving = is_serving(obj, template)
+        serving = id(obj) in serving_ids
         count = replicas(obj)
         strategy = dig(obj.data, "spec", "strategy") or {}
         kind = strategy.get("type", "RollingUpdate") if isinstance(strategy, dict) else "RollingUpdate"

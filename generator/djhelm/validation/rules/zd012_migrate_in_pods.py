@@ -6,16 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from djhelm.validation.model import Finding
-from djhelm.validation.rules.base import RuleContext, command_words, pod_template, rule
+from djhelm.validation.rules.base import RuleContext, pod_template, rule, shell_commands
 
 _PER_POD = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 
 
-def _applies_migrations(words: list[str]) -> bool:
-    # `migrate --check` / `--plan` only read; `migrate_phase wait` only waits
-    runs_django = any(word.endswith("manage.py") for word in words) or "django-admin" in words
-    reads_only = "--check" in words or "--plan" in words
-    return runs_django and "migrate" in words and not reads_only
+def _applies_migrations(commands: list[list[str]]) -> bool:
+    """Some command runs `manage.py migrate` for real: `migrate --check` / `--plan` only read (DefectDojo's
+    `while ! manage.py migrate --check; do sleep 5; done` waits), `migrate_phase wait` only waits."""
+    for words in commands:
+        runs_django = any(word.endswith("manage.py") for word in words) or "django-admin" in words
+        reads_only = "--check" in words or "--plan" in words
+        if runs_django and "migrate" in words and not reads_only:
+            return True
+    return False
 
 
 @rule(
@@ -33,7 +37,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         for init in (True, False):
             for index, container in template.containers(init=init):
-                if not _applies_migrations(command_words(container)):
+                if not _applies_migrations(shell_commands(container)):
                     continue
                 where = "init container" if init else "container"
                 yield ctx.finding(
