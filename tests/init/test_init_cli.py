@@ -237,3 +237,28 @@ def test_written_values_parse_as_the_settings_parse_them(
     # read only when present: an optional Secret key (absent: the feature stays off), never a placeholder
     assert "SENTRY_DSN" not in config.get("env", {})
     assert config["secretEnv"]["SENTRY_DSN"]["optional"] is True
+
+
+def test_a_required_switch_is_written_off_in_the_spelling_its_parse_reads_as_off(
+        run_init: Callable[..., Any], tmp_path: Path) -> None:
+    """`os.environ["X"] == "1"` without a default: "change-me" would read as off only by luck; init writes
+    the spelling the comparison reads as off, and the settings, run with the written env, agree."""
+    settings = (
+        "import os\n"
+        "SECRET_KEY = os.environ['DJANGO_SECRET_KEY']\n"
+        "USE_S3 = os.environ['USE_S3'] == '1'\n"
+        "SIGNUPS = os.environ['SIGNUPS_OPEN'].lower() in ('true', 'yes')\n"
+    )
+    project = write_tree(tmp_path, {"manage.py": manage_py("proj.settings"), "proj/__init__.py": "",
+                                    "proj/settings.py": settings, "proj/wsgi.py": "application = None\n"})
+    result = run_init(str(project))
+    assert result.exit_code == 0, result.output
+    env = yaml.safe_load((project / "djhelm.yaml").read_text())["env"]
+    assert env["USE_S3"] == "0"
+    namespace: dict[str, Any] = {}
+    import os
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, {**env, "DJANGO_SECRET_KEY": "x"}):
+        exec(compile(settings, "settings.py", "exec"), namespace)  # noqa: S102 - the test's own settings
+    assert namespace["USE_S3"] is False and namespace["SIGNUPS"] is False

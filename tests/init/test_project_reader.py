@@ -375,6 +375,22 @@ def test_how_the_settings_spell_off() -> None:
     """) == {"A": "False", "B": "False", "C": "0", "D": "no", "E": "", "F": "0", "G": None}
 
 
+def test_switches_without_a_default_get_their_parsers_off_spelling() -> None:
+    """Required reads parsed as on/off: django-environ's env.bool and cast=bool, decouple's cast=bool (its
+    strtobool raises on anything but its spellings), a comparison of os.environ[...]."""
+    assert _false_values("""
+        import os
+        import environ
+        from decouple import config
+        env = environ.Env()
+        A = env.bool("A")
+        B = env("B", cast=bool)
+        C = config("C", cast=bool)
+        D = os.environ["D"] == "yes"
+        E = config("E")
+    """) == {"A": "false", "B": "False", "C": "False", "D": "no", "E": None}
+
+
 def test_a_read_guarded_by_a_presence_test_is_optional() -> None:
     assert reads("""
         import os

@@ -98,7 +98,7 @@ def _contexts(tree: ast.Module) -> tuple[dict[int, str], set[str]]:
                 name = literal_str(left)
                 if name:
                     guarded.add(name)
-            elif isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and isinstance(left, ast.Call):
+            elif isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and isinstance(left, (ast.Call, ast.Subscript)):
                 text = literal_text(right)
                 if text is not None:
                     consumers[id(left)] = f"=={text}"
@@ -125,13 +125,18 @@ class _Collector(ast.NodeVisitor):
         self.reads: list[EnvRead] = []
 
     def _add(
-        self, name: str | None, node: ast.AST, default: str | None = None, required: bool = False
+        self, name: str | None, node: ast.AST, default: str | None = None, required: bool = False,
+        parsed_as: str = "",
     ) -> None:
         if not name:
             return
-        consumer = self.consumers.get(id(node), "")
-        if consumer in _PYTHON_LITERAL_PARSERS:
-            false_value: str | None = "False"  # ast.literal_eval("false") raises
+        consumer = parsed_as or self.consumers.get(id(node), "")
+        if consumer == "env.bool":
+            false_value: str | None = "false"  # django-environ: anything but its true spellings is off
+        elif consumer == "cast=bool":
+            false_value = "False"  # decouple's strtobool raises outside yes/no/true/false/on/off/1/0
+        elif consumer in _PYTHON_LITERAL_PARSERS:
+            false_value = "False"  # ast.literal_eval("false") raises
         elif consumer == "bool":
             false_value = ""  # bool("false") is True: only the empty string is off
         elif consumer == "int":
@@ -162,11 +167,15 @@ class _Collector(ast.NodeVisitor):
             self._add(name, node, default, required=not has_default)
         elif func in self.decouple_names or func in self.environ_objects:
             has_default, default = _default_of(node)
-            self._add(first, node, default, required=not has_default)
+            cast_node = _keyword(node, "cast")
+            cast = dotted_name(cast_node) if cast_node is not None else ""
+            self._add(first, node, default, required=not has_default,
+                      parsed_as="cast=bool" if cast == "bool" else "")
         elif owner in self.environ_objects and method in _ENVIRON_METHODS:
             has_default, default = _default_of(node)
             variable = first or (_ENVIRON_DEFAULT_VAR.get(method) if not node.args else None)
-            self._add(variable, node, default, required=not has_default)
+            self._add(variable, node, default, required=not has_default,
+                      parsed_as="env.bool" if method == "bool" else "")
         elif func in self.helpers:
             helper = self.helpers[func]
             has_default, default = _default_of(node, 1)

@@ -84,6 +84,12 @@ def _env_entries(project: DjangoProject, name: str) -> tuple[list[Entry], list[E
             # the spelling the settings read as off: ast.literal_eval("false") raises; "False" != "0"
             value = read.false_value or "false"
             env.append(Entry(read.name, value, note=f"never true in production; {_where(read)}"))
+        elif read.required and read.false_value is not None:
+            # parsed as a switch: a placeholder would crash the parse (decouple) or might read as on;
+            # off is the one value that cannot start a feature nobody asked for
+            env.append(Entry(read.name, read.false_value,
+                             note=f"TODO: required by the settings, which read it as on/off; off here; "
+                                  f"{_where(read)}"))
         elif read.required:
             env.append(Entry(read.name, "change-me", note=f"TODO: required by the settings; {_where(read)}"))
         elif read.default is not None:
