@@ -171,6 +171,41 @@ def test_env_reads_in_a_module_the_settings_import_by_name_count(tmp_path: Path)
     assert [read.name for read in read_project(project).env_reads] == ["P_DB_NAME"]
 
 
+@pytest.mark.parametrize(("files", "told"), [
+    ({"requirements.txt": "Django>=5\ngunicorn==23.0  # server\n"}, False),
+    ({"requirements/base.txt": "Django\nUvicorn[standard]\n"}, True),  # uvicorn is no gunicorn
+    ({"pyproject.toml": '[project]\nname="x"\ndependencies=["django", "gunicorn>=22"]\n'}, False),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\npython="^3.11"\nGunicorn="*"\n'}, False),
+    ({"setup.cfg": "[options]\ninstall_requires =\n    django\n    celery\n"}, True),
+    ({"Dockerfile": 'FROM python\nRUN pip install -r requirements.txt && pip install "gunicorn==25.1.0"\n',
+      "requirements.txt": "django\n"}, False),
+    ({}, False),  # nothing says what the image installs: nothing to tell
+])
+def test_a_server_the_image_does_not_install_is_told(tmp_path: Path, files: dict[str, str],
+                                                     told: bool) -> None:
+    project = write_tree(tmp_path / "p", {"manage.py": manage_py("p.settings"), "p/settings.py": "X = 1\n",
+                                          "p/wsgi.py": "application = None\n", **files})
+    notes = [note for note in read_project(project).notes if "the chart runs gunicorn" in note]
+    assert bool(notes) == told, notes
+
+
+@pytest.mark.parametrize(("files", "where"), [
+    ({"Dockerfile": "FROM python\nCMD set -xe; python manage.py migrate --noinput; gunicorn p.wsgi\n"},
+     "Dockerfile:2"),
+    ({"Procfile": "release: python manage.py migrate\nweb: python manage.py migrate && gunicorn p.wsgi\n"},
+     "Procfile:2"),
+    ({"Procfile": "release: python manage.py migrate\nweb: gunicorn p.wsgi\n"}, None),
+    ({"Dockerfile": 'FROM python\nCMD ["sh", "-c", "python manage.py migrate --check && gunicorn p.wsgi"]\n'},
+     None),
+])
+def test_migrate_in_the_images_serving_command_is_told(tmp_path: Path, files: dict[str, str],
+                                                       where: str | None) -> None:
+    project = write_tree(tmp_path / "p", {"manage.py": manage_py("p.settings"), "p/settings.py": "X = 1\n",
+                                          "p/wsgi.py": "application = None\n", **files})
+    notes = [note for note in read_project(project).notes if "runs `manage.py migrate`" in note]
+    assert [note.split(" ")[0] for note in notes] == ([where] if where else [])
+
+
 def test_celery_app_beside_settings_wins(tmp_path: Path) -> None:
     project = write_tree(tmp_path / "p", {
         "manage.py": manage_py("main.settings"),

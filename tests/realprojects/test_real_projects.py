@@ -49,6 +49,7 @@ class Project:
     # (name, djhelm.yaml data, database URL) -> the user's edits after init
     configure: Callable[[dict[str, Any], str], None]
     requirements: tuple[str, ...]  # what the image installs before the project's own requirements file
+    told: tuple[str, ...] = ()  # what init must say about this project (its "check:" lines)
 
 
 def _venv(name: str, requirements: tuple[str, ...]) -> Path:
@@ -206,6 +207,8 @@ PROJECTS = {
         _configure_env_settings,
         # 7.0 LTS: 8.x's template asks for Django 6.1, which needs Python 3.12
         ("wagtail==7.0.10", "psycopg[binary]", "dj-database-url"),
+        # its Dockerfile's CMD is `python manage.py migrate --noinput; gunicorn ...`
+        told=("runs `manage.py migrate` before the server",),
     ),
     "pretalx": Project(
         "pretalx",
@@ -213,6 +216,7 @@ PROJECTS = {
         _configure_pretalx,
         # pretalx's package leaves the server to the installer (its docs: pip install gunicorn)
         ("pretalx==2025.2.2", "psycopg2-binary", "gunicorn==23.0.0"),
+        told=("the chart runs gunicorn, which none of ../pyproject.toml, ../setup.cfg installs",),
     ),
 }
 
@@ -256,6 +260,8 @@ def test_a_real_project_goes_from_init_to_answering_the_kubelets_probes(
     config = tmp_path / "djhelm.yaml"
     result = _run([DJHELM, "init", str(project_dir), "--output", str(config)])
     assert result.returncode == 0, result.stderr
+    for text in project.told:
+        assert text in result.stdout + result.stderr, result.stdout + result.stderr
     data = yaml.safe_load(config.read_text())
     assert data["web"]["server"] == "gunicorn"
     project.configure(data, postgres_db)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from djhelm.errors import InputError
-from djhelm.project.procfile import ProcfileWeb, parse_command, shell_commands
+from djhelm.project.procfile import ProcfileWeb, parse_command, runs_migrate, shell_commands
 from djhelm.userfile import read_regular_file
 
 _LIMIT = 1_000_000
@@ -39,7 +39,7 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
-def _dockerfiles(root: Path) -> list[tuple[Path, list[tuple[int, str]]]]:
+def dockerfile_lines(root: Path) -> list[tuple[Path, list[tuple[int, str]]]]:
     """The Dockerfiles beside manage.py and one folder up, as logical lines (unreadable ones skipped)."""
     found = []
     for candidate in (root / "Dockerfile", root.parent / "Dockerfile"):
@@ -75,7 +75,7 @@ def _words(body: str) -> list[list[str]]:
 def web_command(root: Path) -> ProcfileWeb | None:
     """The web server the image starts: the last CMD of the Dockerfile (its final stage), or the
     ENTRYPOINT followed by it when the ENTRYPOINT is the server."""
-    for candidate, lines in _dockerfiles(root):
+    for candidate, lines in dockerfile_lines(root):
         last: dict[str, tuple[int, list[list[str]]]] = {}
         for number, line in lines:
             match = _INSTRUCTION.match(line)
@@ -96,9 +96,22 @@ def web_command(root: Path) -> ProcfileWeb | None:
     return None
 
 
+def migrate_in_web_command(root: Path) -> str | None:
+    """"Dockerfile:LINE" when the image's CMD applies migrations before it serves (`migrate && gunicorn`)."""
+    for candidate, lines in dockerfile_lines(root):
+        last: tuple[int, str] | None = None
+        for number, line in lines:
+            match = _INSTRUCTION.match(line)
+            if match and match.group(1).upper() == "CMD":
+                last = (number, match.group("body"))
+        if last is not None and any(runs_migrate(argv) for argv in _words(last[1])):
+            return f"{'Dockerfile' if candidate.parent == root else '../Dockerfile'}:{last[0]}"
+    return None
+
+
 def healthcheck_path(root: Path) -> tuple[str, str] | None:
     """(path, "Dockerfile:LINE") of the local URL the Dockerfile's HEALTHCHECK requests, if it has one."""
-    for candidate, lines in _dockerfiles(root):
+    for candidate, lines in dockerfile_lines(root):
         for number, line in lines:
             match = _HEALTHCHECK.match(line)
             if match is None or match.group("body").strip().upper().startswith("NONE"):

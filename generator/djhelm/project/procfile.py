@@ -129,6 +129,28 @@ def shell_commands(text: str) -> list[list[str]]:
     return [command for command in commands if command]
 
 
+def runs_migrate(argv: list[str]) -> bool:
+    """`python manage.py migrate ...` that applies migrations (`--check` and `--plan` only read)."""
+    django = any(word.endswith("manage.py") for word in argv) or (argv[:1] == ["django-admin"])
+    return django and "migrate" in argv and not {"--check", "--plan"} & set(argv)
+
+
+def migrate_in_web_line(root: Path) -> str | None:
+    """"Procfile:LINE" when the `web:` line applies migrations before the server (Heroku's place for them
+    is a `release:` line)."""
+    try:
+        lines = (root / "Procfile").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for number, raw in enumerate(lines, start=1):
+        match = _LINE.match(raw.strip())
+        if not match or match.group(1) != "web":
+            continue
+        if any(runs_migrate(argv) for argv in shell_commands(match.group(2))):
+            return f"Procfile:{number}"
+    return None
+
+
 def read_procfile(root: Path) -> ProcfileWeb | None:
     path = root / "Procfile"
     try:

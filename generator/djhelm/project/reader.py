@@ -6,11 +6,12 @@ import ast
 from pathlib import Path
 
 from djhelm.project.celery import find_celery_app
-from djhelm.project.dockerfile import healthcheck_path, web_command
+from djhelm.project.dockerfile import healthcheck_path, migrate_in_web_command, web_command
 from djhelm.project.envreads import merge_reads
+from djhelm.project.installs import image_installs
 from djhelm.project.locate import module_file, require_manage_py, settings_module_in_manage_py, shown
 from djhelm.project.model import DjangoProject, Entrypoint, HealthPaths, Source
-from djhelm.project.procfile import UNSUPPORTED, read_procfile
+from djhelm.project.procfile import UNSUPPORTED, migrate_in_web_line, read_procfile
 from djhelm.project.pysource import literal_str, parse_file
 from djhelm.project.settings import SettingsInfo, read_settings
 from djhelm.project.urls import find_health_paths
@@ -170,6 +171,26 @@ def _static_serving(info: SettingsInfo) -> list[str]:
             "storage backend / CDN for STORAGES['staticfiles']"]
 
 
+def _image_notes(root: Path, entrypoint: Entrypoint) -> list[str]:
+    """What the image does that the chart will not: lack the server the chart runs, or migrate in its
+    serving command (the chart gives pods their own command and migrates once, in a Job)."""
+    notes = []
+    installs = image_installs(root)
+    if entrypoint.server and installs is not None and entrypoint.server not in installs[0]:
+        notes.append(
+            f"the chart runs {entrypoint.server}, which none of {', '.join(installs[1])} installs: add it to "
+            "the image's requirements, or set web.server to the server the image has"
+        )
+    for where in (migrate_in_web_line(root), migrate_in_web_command(root)):
+        if where is not None:
+            notes.append(
+                f"{where} runs `manage.py migrate` before the server: in the chart every pod gets its own "
+                "command (the server only) and migrations run once per release in the migration Job; drop "
+                "the migrate there, or keep it for local runs only"
+            )
+    return notes
+
+
 def read_project(root: Path) -> DjangoProject:
     """Read the project whose manage.py is in ``root``. Raises ProjectError naming the file and the fix."""
     root = root.resolve()
@@ -202,6 +223,7 @@ def read_project(root: Path) -> DjangoProject:
         notes.append("INSTALLED_APPS is not a literal list: djhelm could not check for djhelm.runtime")
     notes.extend(_hard_coded(info))
     notes.extend(_static_serving(info))
+    notes.extend(_image_notes(root, entrypoint))
     return DjangoProject(
         root=root,
         settings_module=settings_module,
