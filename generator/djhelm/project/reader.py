@@ -70,7 +70,8 @@ def _entrypoint(root: Path, info: SettingsInfo, settings_module: str) -> tuple[E
             notes.append(
                 f"the production command runs {UNSUPPORTED[command.replaced]} ({command.where}): the chart "
                 "runs another server below; install it in the image (gunicorn, uvicorn or granian drain "
-                "in-flight requests on SIGTERM)"
+                "in-flight requests on SIGTERM), or keep yours with `server: command` and `command: [...]` "
+                "if it finishes in-flight requests within gracefulTimeoutSeconds after SIGTERM"
             )
             continue
         if command.replaced:
