@@ -50,3 +50,8 @@ class ToolMissingError(DjhelmError):
 
 class OutputExistsError(DjhelmError):
     """A file would be overwritten without --force."""
+
+
+class RehearsalError(DjhelmError):
+    """`djhelm rehearse` could not set up what it plays (a release, the database, a command that never
+    started): nothing was measured."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from djhelm.cli import chart, init, migrations, validate
+from djhelm.cli import chart, init, migrations, rehearse, validate
 
 app = typer.Typer(
     name="djhelm",
@@ -38,6 +38,7 @@ def _root(
 chart.register(app)
 init.register(app)
 validate.register(app)
+rehearse.register(app)
 app.add_typer(migrations.app, name="migrations")
 
 

@@ -72,6 +72,15 @@ def _add_routes(root: Path, calls: list[ast.Call], file: str, prefix: str, depth
         found.append(("/" + prefix + fixed.lstrip("/"), file))
 
 
+def fixed_routes(root: Path, urlconf: str | None) -> list[str]:
+    """Every route without parameters, in URLconf order (what `djhelm rehearse` requests by default)."""
+    if not urlconf:
+        return []
+    found: list[tuple[str, str]] = []
+    _routes(root, urlconf, "", 0, found)
+    return list(dict.fromkeys(path for path, _ in found if _PROBE_PATH.match(path)))
+
+
 def find_health_paths(root: Path, urlconf: str | None) -> HealthPaths:
     if not urlconf:
         return HealthPaths(None, None, "")
