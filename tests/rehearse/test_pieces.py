@@ -167,3 +167,24 @@ def test_the_report_judges_the_played_phases_and_the_rollback_probes_apart() -> 
     assert report.rollback == {"after pre": None, "after post": False}
     text = render_text(report, markdown=True)
     assert "| pre | from | requests | 1 | 1 |" in text and "`HTTP 500: boom`" in text
+
+
+@pytest.mark.parametrize(("arguments", "field", "fix"), [
+    (["--to", "v2"], "--from", "--from v1.4.0"),
+    (["--from", "v1", "--to", "v2", "--database-url", "postgres://db/x"], "--database-url", "--yes"),
+    (["--from", "no-such-ref", "--to", "HEAD"], "--from", "git log"),
+    (["--from", "v1", "--to", "v2", "--long-transaction", "catalog_product:soon"], "--long-transaction",
+     "TABLE:SECONDS"),
+    (["--from", "v1", "--to", "v2", "--load-paths", "PATHS"], "--load-paths", "starting with /"),
+])
+def test_bad_input_is_refused_with_the_field_and_the_fix(helm3: str, tmp_path: Path, arguments: list[str],
+                                                          field: str, fix: str) -> None:
+    from tests.chart.support import REPO_ROOT, run_cli
+
+    paths = tmp_path / "paths.txt"
+    paths.write_text("products/\n")
+    arguments = [str(paths) if a == "PATHS" else a for a in arguments]
+    result = run_cli("rehearse", str(REPO_ROOT / "examples" / "shop"), "--helm-binary", helm3, *arguments)
+    assert result.exit_code == 2, result.output
+    assert f": {field}: " in result.stderr and fix in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

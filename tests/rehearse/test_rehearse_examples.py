@@ -67,10 +67,26 @@ def served(report: dict[str, Any], release: str, kind: str) -> int:
     )
 
 
+FIXTURE = [
+    {"model": "catalog.category", "pk": 1, "fields": {"name": "Fixtures", "slug": "fixtures"}},
+    {"model": "catalog.product", "pk": 1, "fields": {
+        "category": 1, "name": "From the fixture", "slug": "fixture-product", "price": "9.50",
+        "created_at": "2026-01-01T00:00:00Z", "description": "loaded with --data", "in_stock": True}},
+]
+
+
 def test_shop_expand_contract_with_phases_fails_nothing(helm3: str, tmp_path: Path) -> None:
     """Nullable and db_default columns and a concurrent index before the rollout, the dropped field and the
-    deleted model after it: neither release sees a schema it cannot use."""
-    code, report = rehearse(shop_expand_contract(tmp_path, phases=True), helm3, tmp_path)
+    deleted model after it: neither release sees a schema it cannot use. The user's own data (--data) and
+    URLs (--load-paths) are part of the play."""
+    fixture = tmp_path / "products.json"
+    fixture.write_text(json.dumps(FIXTURE))
+    paths = tmp_path / "paths.txt"
+    paths.write_text("# the list and a product the fixture brings\n/\n/products/fixture-product/\n")
+    code, report = rehearse(shop_expand_contract(tmp_path, phases=True), helm3, tmp_path,
+                            "--data", str(fixture), "--load-paths", str(paths))
+    assert set(report["paths"]) == {"/", "/products/fixture-product/"}
+    assert set(report["paths"]["/products/fixture-product/"]) == {"200"}, report["paths"]
     assert code == 0, report["verdict"]
     assert failures(report, "http") == 0 and failures(report, "orm") == 0
     # the load really ran against both releases, reading and writing every model

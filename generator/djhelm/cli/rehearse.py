@@ -27,6 +27,7 @@ class ReportFormat(StrEnum):
 class HookTiming(StrEnum):
     helm3 = "helm3"
     helm4 = "helm4"
+    argocd = "argocd"
 
 
 def rehearse(
@@ -105,7 +106,7 @@ def rehearse(
         typer.Option(
             "--hook-timing",
             help="When the post hook starts: helm3 (new pods ready) or "
-            "helm4 (new pods available, old ones deleted).",
+            "helm4 or argocd (new pods available, old ones deleted).",
             metavar="WHEN",
         ),
     ] = HookTiming.helm3,
@@ -120,6 +121,15 @@ def rehearse(
             help="From the start of the pre phase, a session keeps a transaction that read TABLE open for "
             "SECONDS (default 15): what an ALTER meets behind a long report query.",
             metavar="TABLE[:SECONDS]",
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="A Django fixture (manage.py loaddata) loaded into the from release's "
+            "schema before the --rows are made.",
+            metavar="FILE",
         ),
     ] = None,
     logs: Annotated[
@@ -155,7 +165,7 @@ def rehearse(
                 raise InputError(
                     Problem(
                         "command line",
-                        f"{flag} is required",
+                        "missing: name the release",
                         flag,
                         fix=f"{flag} v1.4.0 (a git ref) or {flag} path/to/release",
                     )
@@ -164,7 +174,7 @@ def rehearse(
             raise InputError(
                 Problem(
                     "command line",
-                    "--database-url: the migrations of the to release will be applied to this database",
+                    "the to release's migrations would be applied to this database",
                     "--database-url",
                     fix="add --yes if that is what you want (a staging copy), or leave "
                     "--database-url out for a throwaway PostgreSQL",
@@ -223,6 +233,7 @@ def rehearse(
             hook_timing=hook_timing.value,
             long_transaction=held,
             logs=logs,
+            data=data,
         )
         recorder = Recorder()
         notes = play(options, recorder)

@@ -92,7 +92,9 @@ class HttpLoad:
             ms = (time.monotonic() - began) * 1000
             ok = response.status < 500
             error = "" if ok else f"HTTP {response.status}: {first_line(body.decode(errors='replace'))}"
-            self._recorder.sample(release, "http", path, ok, ms, error, phase=self._phase)
+            self._recorder.sample(
+                release, "http", path, ok, ms, error, phase=self._phase, status=response.status
+            )
         except OSError as exc:
             ms = (time.monotonic() - began) * 1000
             self._recorder.sample(

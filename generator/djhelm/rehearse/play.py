@@ -64,7 +64,8 @@ class Options:
     steady_seconds: float = 10.0
     rows: int = 200
     rate: float = 20.0
-    hook_timing: str = "helm3"  # helm3 | helm4
+    hook_timing: str = "helm3"  # helm3 | helm4 | argocd
+    data: Path | None = None  # a Django fixture loaded after the from release's migrate, before the rows
     long_transaction: tuple[str, float] | None = None  # (table, seconds): held from the start of pre
     logs: Path | None = None  # where every pod's and Job's log is kept; None: thrown away with the rest
     kube_version: str = "1.33"
@@ -242,20 +243,25 @@ class Rehearsal:
 
     def prepare_database(self, old: Stage) -> None:
         env = self.env(old, old.manifests.web.container, "127.0.0.1", "setup")
-        done = subprocess.run(
-            [str(old.release.python), "manage.py", "migrate", "--noinput"],
-            cwd=old.release.project,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        (self.logs / "setup-migrate.log").write_text(done.stdout + done.stderr)
-        if done.returncode != 0:
-            raise RehearsalError(
-                f"migrating the database to the {old.release.ref} release failed:\n"
-                f"{(done.stderr or done.stdout).strip()[-3000:]}"
+        steps = [("migrating the database to", ["migrate", "--noinput"])]
+        if self.options.data is not None:
+            steps.append(("loading --data with", ["loaddata", str(self.options.data.absolute())]))
+        for what, arguments in steps:
+            done = subprocess.run(
+                [str(old.release.python), "manage.py", *arguments],
+                cwd=old.release.project,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
+            with open(self.logs / "setup.log", "a", encoding="utf-8") as log:
+                log.write(done.stdout + done.stderr)
+            if done.returncode != 0:
+                raise RehearsalError(
+                    f"{what} the {old.release.ref} release failed:\n"
+                    f"{(done.stderr or done.stdout).strip()[-3000:]}"
+                )
         summary = fill(old.release, env, self.options.rows, self.logs / "setup-fill.log")
         self.recorder.event(f"database at {old.release.ref}'s schema; {summary}")
 
@@ -381,8 +387,9 @@ class Rehearsal:
         return post_ok[0] and beside_ok != [False]
 
     def _post_may_start(self, new_pods: list[Pod], old_pods: list[Pod], desired: int, web: Workload) -> bool:
-        if self.options.hook_timing == "helm4":
-            # kstatus Current: updated == available == replicas, terminating pods not counted
+        if self.options.hook_timing in ("helm4", "argocd"):
+            # Helm 4's kstatus Current and Argo CD's Healthy (which gates PostSync) agree here: updated ==
+            # available == replicas, terminating pods not counted
             min_ready = self.timing.seconds(web.min_ready_seconds)
             return (
                 len(new_pods) == desired

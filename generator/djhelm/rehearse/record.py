@@ -20,6 +20,7 @@ class Sample:
     ok: bool
     ms: float
     error: str = ""  # first line of what went wrong
+    status: int = 0  # the HTTP status; 0 when there was no response
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,12 @@ class Recorder:
         ms: float,
         error: str = "",
         phase: str | None = None,
+        status: int = 0,
     ) -> None:
         with self._lock:
-            self.samples.append(Sample(self.now(), phase or self.phase, release, kind, target, ok, ms, error))
+            self.samples.append(
+                Sample(self.now(), phase or self.phase, release, kind, target, ok, ms, error, status)
+            )
 
     def event(self, text: str, pod_change: bool = False) -> None:
         with self._lock:

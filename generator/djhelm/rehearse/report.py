@@ -135,6 +135,7 @@ class Report:
             "verdict": self.verdict(),
             "failedRequests": self.failed_requests,
             "failedOrmOperations": self.failed_operations,
+            "paths": self.by_path(),
             "phases": [{"phase": p, "start": round(a, 2), "end": round(b, 2)} for p, a, b in self.phases],
             "load": [row.as_dict() for row in self.rows],
             "migrations": [
@@ -171,6 +172,14 @@ class Report:
             ],
             "notes": self.notes,
         }
+
+    def by_path(self) -> dict[str, dict[str, int]]:
+        """Responses per URL path in the played phases: status code (or "none") -> count."""
+        table: dict[str, Counter[str]] = {}
+        for sample in self.samples:
+            if sample.kind == "http" and sample.phase in PLAYED:
+                table.setdefault(sample.target, Counter())[str(sample.status or "none")] += 1
+        return {path: dict(sorted(counts.items())) for path, counts in sorted(table.items())}
 
     def longest_waits(self, limit: int = 10) -> list[LockWait]:
         return sorted(self.lock_waits, key=lambda w: -w.seconds)[:limit]
@@ -257,6 +266,17 @@ def render_text(report: Report, markdown: bool = False) -> str:
     out += _table(
         ["phase", "code", "what", "total", "failed", "p50 ms", "p99 ms", "max ms"], load_rows, markdown
     )
+    paths = report.by_path()
+    if paths:
+        out += ["", f"{h}Responses by path", ""]
+        out += _table(
+            ["path", "responses"],
+            [
+                [path, ", ".join(f"{status}: {count}" for status, count in counts.items())]
+                for path, counts in paths.items()
+            ],
+            markdown,
+        )
     failures = [(r, count, text) for r in report.rows for count, text in r.errors]
     if failures:
         out += ["", f"{h}First errors", ""]
