@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What every djhelm command's exit status means."""
+
+    OK = 0
+    FINDINGS = 1  # it ran and found something: invalid manifests, blocked migrations, chart drift, failures
+    INPUT = 2  # bad input, or a tool or setup it needs is missing: the message names the fix
+    INTERNAL = 3  # a djhelm bug: a one-line report instead of a traceback
 
 
 class DjhelmError(Exception):
     """Base class: a problem the user can fix. Its message is shown as is, without a traceback."""
 
-    exit_code = 2
+    exit_code = ExitCode.INPUT
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,12 @@ class InputError(DjhelmError):
 
 class ConfigError(InputError):
     """djhelm.yaml is malformed or does not match schemas/djhelm-config.schema.json."""
+
+
+class InternalError(DjhelmError):
+    """A djhelm bug, shown as one line that names what it was doing."""
+
+    exit_code = ExitCode.INTERNAL
 
 
 class ProjectError(DjhelmError):

@@ -9,19 +9,24 @@ from typing import TextIO
 
 import typer
 
-from djhelm.errors import DjhelmError
-
-USAGE_ERROR = 2
+from djhelm.errors import DjhelmError, ExitCode
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Show a DjhelmError as plain text with its exit code (2 unless the error says otherwise)."""
+    """Show a DjhelmError as plain text with its exit code (2 unless the error says otherwise), and any
+    other exception (a djhelm bug) as one line with exit 3: never a traceback."""
     try:
         yield
     except DjhelmError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
+    except (typer.Exit, KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as error:
+        typer.echo(f"internal error: {type(error).__name__}: {error} (please report it with the input that "
+                   "triggers it)", err=True)
+        raise typer.Exit(ExitCode.INTERNAL) from None
 
 
 class _Unclosable:

@@ -9,9 +9,7 @@ from typing import Annotated
 import typer
 
 from djhelm.cli._common import user_errors
-from djhelm.errors import InputError, Problem
-
-DRIFT_EXIT = 1
+from djhelm.errors import ExitCode, InputError, Problem
 
 
 def render(
@@ -46,7 +44,7 @@ def render(
                     f"{output}: out of date with {config}; run `djhelm render {config} --output {output}`",
                     err=True,
                 )
-                raise typer.Exit(DRIFT_EXIT)
+                raise typer.Exit(ExitCode.FINDINGS)
             typer.echo(f"{output}: up to date", err=True)
             return
         if config.resolve().is_relative_to(output.resolve()):

@@ -13,7 +13,6 @@ app = typer.Typer(
     help="Judge Django migrations for zero-downtime deploys.", no_args_is_help=True, rich_markup_mode=None
 )
 
-BLOCKED = 1
 
 
 @app.callback()
@@ -50,7 +49,7 @@ def check(
 
     Exit code 0: nothing blocked; 1: something is blocked; 2: the project could not be loaded.
     """
-    from djhelm.errors import DjhelmError, InputError, Problem
+    from djhelm.errors import DjhelmError, ExitCode, InputError, InternalError, Problem
 
     with user_errors():
         from djhelm.safety.output import FORMATS, render
@@ -68,7 +67,7 @@ def check(
         except DjhelmError:
             raise
         except BaseException as error:  # a djhelm bug: one line, not a traceback
-            raise DjhelmError(
+            raise InternalError(
                 f"internal error while checking {project_dir}: {type(error).__name__}: {error} "
                 "(please report it with the migration that triggers it)"
             ) from None
@@ -99,7 +98,7 @@ def check(
             err=True,
         )
     if any(v.phase == "blocked" for v in verdicts):
-        raise typer.Exit(BLOCKED)
+        raise typer.Exit(ExitCode.FINDINGS)
 
 
 def _path_base(fmt: str, project_dir: Path) -> Path:

@@ -13,9 +13,7 @@ from typing import Annotated
 import typer
 
 from djhelm.cli._common import user_errors
-from djhelm.errors import InputError, Problem
-
-FAILED_EXIT = 1
+from djhelm.errors import ExitCode, InputError, Problem
 
 
 class ReportFormat(StrEnum):
@@ -246,7 +244,7 @@ def rehearse(
             html.write_text(render_html(report), encoding="utf-8")
             typer.echo(f"wrote {html}", err=True)
         if not report.passed:
-            raise typer.Exit(FAILED_EXIT)
+            raise typer.Exit(ExitCode.FINDINGS)
 
 
 def register(app: typer.Typer) -> None:

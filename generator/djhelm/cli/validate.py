@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from djhelm.cli._common import user_errors
-from djhelm.errors import InputError, Problem
+from djhelm.errors import ExitCode, InputError, Problem
 
 if TYPE_CHECKING:
     from djhelm.validation import Report, Source
 
-INVALID_EXIT = 1
 
 
 class OutputFormat(StrEnum):
@@ -139,7 +138,7 @@ def validate(
             report.sort()
         typer.echo(to_json(report) if output_format is OutputFormat.json else to_text(report), nl=False)
         if not report.valid:
-            raise typer.Exit(INVALID_EXIT)
+            raise typer.Exit(ExitCode.FINDINGS)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from djhelm.config.checks import semantic_problems
 from djhelm.config.schema import schema_problems, with_defaults
-from djhelm.config.yamlsource import SourceMap, load_yaml
+from djhelm.config.yamlsource import load_yaml
 from djhelm.errors import ConfigError, InputError, Problem
 from djhelm.userfile import read_regular_file
 
@@ -73,8 +73,3 @@ def parse_config(text: str, filename: str = "djhelm.yaml") -> dict[str, Any]:
     if problems:
         raise ConfigError(problems)
     return full
-
-
-def source_map(text: str, filename: str) -> SourceMap:
-    """Line numbers of ``text`` (for callers reporting on a config they already loaded)."""
-    return load_yaml(text, filename)[1]

@@ -117,7 +117,6 @@ class Pod:
         self.terminating = threading.Event()
         self.exited = threading.Event()
         self.exit_code: int | None = None
-        self.restarts = 0
         self._prober: threading.Thread | None = None
         self._inits = init_containers or []
         self.init_failures = 0  # an init container that exited non-zero (the kubelet retries it)
@@ -274,7 +273,6 @@ class Pod:
             self._endpoints.ready(self)
 
     def _restart(self) -> None:
-        self.restarts += 1
         self.ready.clear()
         if self._endpoints is not None:
             self._endpoints.gone(self)

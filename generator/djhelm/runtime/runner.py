@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
 from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.recorder import MigrationRecorder
 from django.db.utils import DatabaseError
 
 from djhelm.runtime.config import GuardConfig
@@ -219,11 +218,6 @@ def _ms_since(started: float) -> int:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
-
-
-def applied_keys(connection: Any) -> set[Key]:
-    recorder = MigrationRecorder(connection)
-    return set(recorder.applied_migrations())
 
 
 def _outcome_line(

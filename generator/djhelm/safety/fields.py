@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.db.migrations.state import ModelState, ProjectState
+    from django.db.migrations.state import ProjectState
     from django.db.models import Field
 
 # PostgreSQL column types per Django internal type (the postgresql backend's data_types).
@@ -230,14 +230,6 @@ def column_spec(name: str, field: Field, state: ProjectState | None = None) -> C
         db_comment=getattr(field, "db_comment", None),
         generated=generated,
     )
-
-
-def field_before_after(
-    before: ModelState | None, after: ModelState | None, name: str
-) -> tuple[Field | None, Field | None]:
-    old = before.fields.get(name) if before is not None else None
-    new = after.fields.get(name) if after is not None else None
-    return old, new
 
 
 def varchar_length(type_: str | None) -> tuple[bool, int | None]:

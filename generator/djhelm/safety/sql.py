@@ -76,10 +76,6 @@ class SqlJudgement:
             return "post"
         return "pre"
 
-    @property
-    def all_findings(self) -> tuple[SqlFinding, ...]:
-        return tuple(f for s in self.statements for f in s.findings) + self.findings
-
 
 @dataclass
 class _Context:
