@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable
 from typing import Any
 
+from djhelm import envnames
 from djhelm.config.yamlsource import SourceMap
 from djhelm.credentials import credential_in, is_secret_name
 from djhelm.errors import Problem
 from djhelm.fieldpath import dotted
 
 # Variables the chart itself sets; a user value would be silently shadowed or would shadow ours.
-_RESERVED = re.compile(
-    r"^(DATABASE_URL|DATABASE_MIGRATION_URL|DATABASE_REPLICA_URLS|DATABASE_REPLICA_WEIGHTS|DATABASE_REPLICA_URL_\w+"
-    r"|DJANGO_SETTINGS_MODULE|PGOPTIONS|DJHELM_\w+)$"
-)
+_RESERVED = envnames.chart_owned()
 
 
 def is_chart_owned(name: str) -> bool:

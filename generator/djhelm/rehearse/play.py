@@ -30,6 +30,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from djhelm import envnames
 from djhelm.errors import InputError, Problem, RehearsalError
 from djhelm.rehearse.database import Database, failed_statements, throwaway_postgres
 from djhelm.rehearse.endpoints import Endpoints
@@ -226,7 +227,7 @@ class Rehearsal:
         env = self.env(stage, web.container, "127.0.0.1", f"{stage.release.label}-orm")
         # the workload is this release's code running: it registers like a server, so a post phase waits
         # (unless the user turned the registry off for the rehearsal, to see what happens without it)
-        env.setdefault("DJHELM_PROCESS_REGISTRY", "on")
+        env.setdefault(envnames.PROCESS_REGISTRY, "on")
         load = OrmLoad(
             stage.release,
             env,

@@ -19,10 +19,12 @@ import os
 import time
 from typing import Any
 
+from djhelm import envnames
+
 logger = logging.getLogger("djhelm.celery")
 
-HEARTBEAT_FILE_ENV = "DJHELM_CELERY_HEARTBEAT_FILE"
-HEARTBEAT_SECONDS_ENV = "DJHELM_CELERY_HEARTBEAT_SECONDS"
+HEARTBEAT_FILE_ENV = envnames.CELERY_HEARTBEAT_FILE
+HEARTBEAT_SECONDS_ENV = envnames.CELERY_HEARTBEAT_SECONDS
 DEFAULT_HEARTBEAT_FILE = "/tmp/djhelm-celery-alive"  # /tmp is the chart's writable emptyDir
 DEFAULT_HEARTBEAT_SECONDS = 10.0
 # Missed writes tolerated before the deadline passes: a loop busy for a few seconds is not a hung loop.

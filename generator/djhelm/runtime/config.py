@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from djhelm import envnames
+
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "sec": 1000, "min": 60_000, "m": 60_000, "h": 3_600_000,
              "d": 86_400_000}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|sec|min|m|h|d)?\s*$")
@@ -45,19 +47,19 @@ class GuardConfig:
 # "pg_duration": a PostgreSQL setting, read as PostgreSQL reads it (a bare number is milliseconds). The chart
 # writes the same string to PGOPTIONS and to DJHELM_*_TIMEOUT, so both must mean the same; our SET wins.
 _KEYS: dict[str, tuple[str | None, str, str]] = {
-    "LOCK_TIMEOUT": ("DJHELM_LOCK_TIMEOUT", "lock_timeout_ms", "pg_duration"),
-    "STATEMENT_TIMEOUT": ("DJHELM_STATEMENT_TIMEOUT", "statement_timeout_ms", "pg_duration"),
-    "LOCK_RETRIES": ("DJHELM_LOCK_RETRIES", "lock_retries", "count"),
-    "RETRY_DELAY": ("DJHELM_RETRY_DELAY", "retry_delay_ms", "duration"),
-    "RETRY_MAX_DELAY": ("DJHELM_RETRY_MAX_DELAY", "retry_max_delay_ms", "duration"),
-    "ADVISORY_LOCK_WAIT": ("DJHELM_ADVISORY_LOCK_WAIT", "advisory_lock_wait_ms", "duration"),
+    "LOCK_TIMEOUT": (envnames.LOCK_TIMEOUT, "lock_timeout_ms", "pg_duration"),
+    "STATEMENT_TIMEOUT": (envnames.STATEMENT_TIMEOUT, "statement_timeout_ms", "pg_duration"),
+    "LOCK_RETRIES": (envnames.LOCK_RETRIES, "lock_retries", "count"),
+    "RETRY_DELAY": (envnames.RETRY_DELAY, "retry_delay_ms", "duration"),
+    "RETRY_MAX_DELAY": (envnames.RETRY_MAX_DELAY, "retry_max_delay_ms", "duration"),
+    "ADVISORY_LOCK_WAIT": (envnames.ADVISORY_LOCK_WAIT, "advisory_lock_wait_ms", "duration"),
     "ADVISORY_LOCK_KEY": (None, "advisory_lock_key", "int"),
     "WAIT_INTERVAL": (None, "wait_interval_ms", "duration"),
-    "THIRD_PARTY": ("DJHELM_THIRD_PARTY", "third_party", "third_party"),
+    "THIRD_PARTY": (envnames.THIRD_PARTY, "third_party", "third_party"),
     "PHASES": (None, "phases", "phases"),
-    "HEARTBEAT": ("DJHELM_HEARTBEAT", "heartbeat_interval_ms", "duration"),
-    "PROCESS_TTL": ("DJHELM_PROCESS_TTL", "process_ttl_ms", "duration"),
-    "POST_WAIT": ("DJHELM_POST_WAIT", "post_wait_ms", "duration"),
+    "HEARTBEAT": (envnames.HEARTBEAT, "heartbeat_interval_ms", "duration"),
+    "PROCESS_TTL": (envnames.PROCESS_TTL, "process_ttl_ms", "duration"),
+    "POST_WAIT": (envnames.POST_WAIT, "post_wait_ms", "duration"),
 }
 
 

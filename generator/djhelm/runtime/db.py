@@ -21,20 +21,22 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from djhelm import envnames
+
 PRIMARY_ALIAS = "default"
 ROUTER = "djhelm.runtime.routers.ReplicaRouter"
 MIDDLEWARE = "djhelm.runtime.middleware.ReplicaPinningMiddleware"
 
-URL_ENV = "DATABASE_URL"
-REPLICA_URLS_ENV = "DATABASE_REPLICA_URLS"
-REPLICA_WEIGHTS_ENV = "DATABASE_REPLICA_WEIGHTS"
+URL_ENV = envnames.DATABASE_URL
+REPLICA_URLS_ENV = envnames.DATABASE_REPLICA_URLS
+REPLICA_WEIGHTS_ENV = envnames.DATABASE_REPLICA_WEIGHTS
 
 # env var -> (key in DJHELM_REPLICAS, default seconds)
 TUNING_ENV: dict[str, tuple[str, float]] = {
-    "DJHELM_REPLICA_PIN_SECONDS": ("pin_seconds", 5.0),
-    "DJHELM_REPLICA_MAX_LAG_SECONDS": ("max_lag_seconds", 10.0),
-    "DJHELM_REPLICA_CHECK_SECONDS": ("check_seconds", 5.0),
-    "DJHELM_REPLICA_COOLOFF_SECONDS": ("cooloff_seconds", 15.0),
+    envnames.REPLICA_PIN_SECONDS: ("pin_seconds", 5.0),
+    envnames.REPLICA_MAX_LAG_SECONDS: ("max_lag_seconds", 10.0),
+    envnames.REPLICA_CHECK_SECONDS: ("check_seconds", 5.0),
+    envnames.REPLICA_COOLOFF_SECONDS: ("cooloff_seconds", 15.0),
 }
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -14,7 +14,9 @@ from typing import Any
 
 from django.db import connections
 
-ENV = "DATABASE_MIGRATION_URL"
+from djhelm import envnames
+
+ENV = envnames.DATABASE_MIGRATION_URL
 _KEYS = ("NAME", "USER", "PASSWORD", "HOST", "PORT")
 
 

@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from djhelm import envnames
+
 logger = logging.getLogger("djhelm.runtime.processes")
 
 TABLE = "djhelm_process"
@@ -48,7 +50,7 @@ _DELETE = f"DELETE FROM {TABLE} WHERE instance = %s OR (host = %s AND parent_pid
 # Servers and workers that keep running the app's code: they register on their own.
 _LONG_RUNNING = ("gunicorn", "uvicorn", "celery", "daphne", "granian", "uwsgi", "hypercorn", "rq", "huey")
 _LONG_RUNNING_COMMANDS = ("runserver", "rqworker", "run_huey", "celery", "qcluster", "process_tasks")
-SETTING = "DJHELM_PROCESS_REGISTRY"  # environment: "auto" (default), "on" or "off"
+SETTING = envnames.PROCESS_REGISTRY  # environment: "auto" (default), "on" or "off"
 
 
 @dataclass(frozen=True)

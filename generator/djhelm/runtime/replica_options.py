@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from djhelm import envnames
 from djhelm.runtime.db import PRIMARY_ALIAS, TUNING_ENV
 
 
@@ -16,10 +17,10 @@ from djhelm.runtime.db import PRIMARY_ALIAS, TUNING_ENV
 class ReplicaOptions:
     primary: str = PRIMARY_ALIAS
     weights: Mapping[str, int] = field(default_factory=dict)
-    pin_seconds: float = TUNING_ENV["DJHELM_REPLICA_PIN_SECONDS"][1]
-    max_lag_seconds: float = TUNING_ENV["DJHELM_REPLICA_MAX_LAG_SECONDS"][1]
-    check_seconds: float = TUNING_ENV["DJHELM_REPLICA_CHECK_SECONDS"][1]
-    cooloff_seconds: float = TUNING_ENV["DJHELM_REPLICA_COOLOFF_SECONDS"][1]
+    pin_seconds: float = TUNING_ENV[envnames.REPLICA_PIN_SECONDS][1]
+    max_lag_seconds: float = TUNING_ENV[envnames.REPLICA_MAX_LAG_SECONDS][1]
+    check_seconds: float = TUNING_ENV[envnames.REPLICA_CHECK_SECONDS][1]
+    cooloff_seconds: float = TUNING_ENV[envnames.REPLICA_COOLOFF_SECONDS][1]
     cookie_name: str = "djhelm_pin"
 
     @property

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from djhelm import envnames
+
 
 class Command(BaseCommand):
     help = "Serve djhelm's and django-prometheus's metrics on a separate port until SIGTERM."
@@ -40,7 +42,7 @@ class Command(BaseCommand):
 
         from djhelm.runtime.metrics import DatabaseCollector
 
-        folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        folder = os.environ.get(envnames.PROMETHEUS_MULTIPROC_DIR)
         if folder:
             if not os.path.isdir(folder):
                 raise CommandError(f"PROMETHEUS_MULTIPROC_DIR={folder} is not a directory", returncode=2)
