@@ -110,6 +110,8 @@ def judge_operation(ctx: OperationContext) -> OperationJudgement:
     findings: list[Finding] = []
     specs = rules_for(ctx.operation)
     for spec in specs:
+        if spec.skip_new_tables and ctx.model_is_new:
+            continue
         findings.extend(spec.func(ctx))
     if not specs and not _is_djangos(ctx.operation):
         cls = type(ctx.operation)

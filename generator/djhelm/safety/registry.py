@@ -7,12 +7,11 @@ table come from here). Rule modules live in ``djhelm.safety.rules`` and are impo
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from djhelm.discovery import import_rule_modules
 from djhelm.safety.model import Finding
 
 if TYPE_CHECKING:
@@ -27,6 +26,9 @@ class RuleSpec:
     operations: tuple[type, ...]
     ids: Mapping[str, str]
     module: str
+    # The rule is about changing a table that already has rows and traffic: a model created earlier in the
+    # same release has neither, so the framework does not call it there.
+    skip_new_tables: bool = False
 
     @property
     def name(self) -> str:
@@ -47,8 +49,11 @@ FRAMEWORK_IDS: dict[str, str] = {
 }
 
 
-def rule(*operations: type, ids: Mapping[str, str]) -> Callable[[RuleFunc], RuleFunc]:
-    """Register a rule for ``operations`` (subclasses included) that may emit the given rule ids."""
+def rule(
+    *operations: type, ids: Mapping[str, str], skip_new_tables: bool = False
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule for ``operations`` (subclasses included) that may emit the given rule ids;
+    ``skip_new_tables``: not called for a model created in the same release (ctx.model_is_new)."""
     if not operations:
         raise ValueError("a rule must name at least one operation class")
     if not ids:
@@ -60,7 +65,7 @@ def rule(*operations: type, ids: Mapping[str, str]) -> Callable[[RuleFunc], Rule
         clash = sorted(set(ids) & (taken | set(FRAMEWORK_IDS)))
         if clash:
             raise ValueError(f"rule id(s) {', '.join(clash)} already registered ({func.__module__})")
-        _RULES.append(RuleSpec(func, tuple(operations), dict(ids), func.__module__))
+        _RULES.append(RuleSpec(func, tuple(operations), dict(ids), func.__module__, skip_new_tables))
         return func
 
     return register
@@ -76,9 +81,7 @@ def load_rules() -> None:
         return
     from djhelm.safety import rules as package
 
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+    import_rule_modules(package)
     _loaded = True
 
 

@@ -76,6 +76,11 @@ class SqlJudgement:
             return "post"
         return "pre"
 
+    @property
+    def all_findings(self) -> tuple[SqlFinding, ...]:
+        """Every finding, the statements' and the whole text's, in order (what the tests compare)."""
+        return tuple(f for s in self.statements for f in s.findings) + self.findings
+
 
 @dataclass
 class _Context:

@@ -39,11 +39,9 @@ VALIDATE_IDS = {
 }
 
 
-@rule(migrations.AddConstraint, ids=IDS)
+@rule(migrations.AddConstraint, ids=IDS, skip_new_tables=True)
 def check_add_constraint(ctx: OperationContext) -> Iterator[Finding]:
     op = ctx.operation
-    if ctx.model_is_new:
-        return
     if is_postgres_op(op, "AddConstraintNotValid"):
         return  # NOT VALID: a brief lock, no scan; enforced for new rows from now on (pre)
     constraint = op.constraint

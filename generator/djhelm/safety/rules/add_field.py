@@ -36,11 +36,9 @@ IDS = {
 }
 
 
-@rule(migrations.AddField, ids=IDS)
+@rule(migrations.AddField, ids=IDS, skip_new_tables=True)
 def check_add_field(ctx: OperationContext) -> Iterator[Finding]:
     op = ctx.operation
-    if ctx.model_is_new:
-        return  # the table was created in this migration: empty, and no old code uses it
     field = op.field
     if field.many_to_many:
         return

@@ -43,11 +43,11 @@ IDS = {
 }
 
 
-@rule(migrations.AlterField, ids=IDS)
+@rule(migrations.AlterField, ids=IDS, skip_new_tables=True)
 def check_alter_field(ctx: OperationContext) -> Iterator[Finding]:
     op = ctx.operation
     before, after = ctx.model_before, ctx.model_after
-    if ctx.model_is_new or before is None or after is None:
+    if before is None or after is None:
         return
     old = before.fields.get(op.name)
     new = after.fields.get(op.name)

@@ -13,10 +13,8 @@ from djhelm.safety.registry import rule
 IDS = {"delete-model": "DeleteModel drops a table the old code still uses: post-deploy."}
 
 
-@rule(migrations.DeleteModel, ids=IDS)
+@rule(migrations.DeleteModel, ids=IDS, skip_new_tables=True)
 def check_delete_model(ctx: OperationContext) -> Iterator[Finding]:
-    if ctx.model_is_new:
-        return
     table = ctx.table_name("before") or ctx.operation.name
     yield ctx.finding(
         "delete-model",

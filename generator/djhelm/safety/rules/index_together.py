@@ -21,10 +21,8 @@ IDS = {
 }
 
 
-@rule(migrations.AlterIndexTogether, ids=IDS)
+@rule(migrations.AlterIndexTogether, ids=IDS, skip_new_tables=True)
 def check_index_together(ctx: OperationContext) -> Iterator[Finding]:
-    if ctx.model_is_new:
-        return
     op = ctx.operation
     before = together_sets(ctx.model_before, op.option_name)
     after = together_sets(ctx.model_after, op.option_name)

@@ -27,10 +27,8 @@ def _ordered(model: object) -> bool:
     return bool(getattr(model, "options", {}).get("order_with_respect_to"))
 
 
-@rule(migrations.AlterOrderWithRespectTo, ids=IDS)
+@rule(migrations.AlterOrderWithRespectTo, ids=IDS, skip_new_tables=True)
 def check_order_with_respect_to(ctx: OperationContext) -> Iterator[Finding]:
-    if ctx.model_is_new:
-        return
     op = ctx.operation
     table = ctx.table_name() or "<table>"
     column = f"{quoted(table)}.{quoted('_order')}"

@@ -21,12 +21,12 @@ IDS = {
 }
 
 
-@rule(migrations.RemoveField, ids=IDS)
+@rule(migrations.RemoveField, ids=IDS, skip_new_tables=True)
 def check_remove_field(ctx: OperationContext) -> Iterator[Finding]:
     op = ctx.operation
     before = ctx.model_before
     field = before.fields.get(op.name) if before is not None else None
-    if ctx.model_is_new or field is None:
+    if field is None:
         return
     table = ctx.table_name("before") or "<table>"
     name = f"{op.model_name}.{op.name}"

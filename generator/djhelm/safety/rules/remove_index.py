@@ -21,11 +21,9 @@ IDS = {
 }
 
 
-@rule(migrations.RemoveIndex, ids=IDS)
+@rule(migrations.RemoveIndex, ids=IDS, skip_new_tables=True)
 def check_remove_index(ctx: OperationContext) -> Iterator[Finding]:
     op = ctx.operation
-    if ctx.model_is_new:
-        return
     table = ctx.table_name("before") or "<table>"
     concurrent = is_postgres_op(op, "RemoveIndexConcurrently")
     if concurrent and ctx.atomic:

@@ -19,12 +19,12 @@ from djhelm.safety.rules._shared import field_source
 IDS = {"rename-field": "RenameField renames a column the running code uses."}
 
 
-@rule(migrations.RenameField, ids=IDS)
+@rule(migrations.RenameField, ids=IDS, skip_new_tables=True)
 def check_rename_field(ctx: OperationContext) -> Iterator[Finding]:
     op = ctx.operation
     before = ctx.model_before
     field = before.fields.get(op.old_name) if before is not None else None
-    if ctx.model_is_new or field is None:
+    if field is None:
         return
     table = ctx.table_name("before") or "<table>"
     if field.many_to_many:

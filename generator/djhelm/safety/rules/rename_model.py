@@ -23,10 +23,8 @@ IDS = {
 TABLE_IDS = {"alter-model-table": "AlterModelTable renames the table: old or new code breaks."}
 
 
-@rule(migrations.RenameModel, ids=IDS)
+@rule(migrations.RenameModel, ids=IDS, skip_new_tables=True)
 def check_rename_model(ctx: OperationContext) -> Iterator[Finding]:
-    if ctx.model_is_new:
-        return
     op = ctx.operation
     old, new = ctx.table_name("before"), ctx.table_name("after")
     has_m2m = ctx.model_after is not None and any(f.many_to_many for f in ctx.model_after.fields.values())
@@ -64,10 +62,8 @@ def check_rename_model(ctx: OperationContext) -> Iterator[Finding]:
         "\n".join(fixes), effect="blocked")
 
 
-@rule(migrations.AlterModelTable, ids=TABLE_IDS)
+@rule(migrations.AlterModelTable, ids=TABLE_IDS, skip_new_tables=True)
 def check_alter_model_table(ctx: OperationContext) -> Iterator[Finding]:
-    if ctx.model_is_new:
-        return
     old = ctx.table_name("before") or f"{ctx.app_label}_{ctx.operation.name_lower}"
     new = ctx.operation.table or f"{ctx.app_label}_{ctx.operation.name_lower}"
     if ctx.atomic and _undoes_earlier_rename(ctx, new):

@@ -19,10 +19,8 @@ IDS = {
 }
 
 
-@rule(migrations.AlterUniqueTogether, ids=IDS)
+@rule(migrations.AlterUniqueTogether, ids=IDS, skip_new_tables=True)
 def check_unique_together(ctx: OperationContext) -> Iterator[Finding]:
-    if ctx.model_is_new:
-        return
     op = ctx.operation
     added = sorted(together_sets(ctx.model_after, op.option_name) - together_sets(ctx.model_before,
                                                                                   op.option_name))

@@ -1,15 +1,16 @@
 """Zero-downtime rules: one module per rule, registered with @rule and discovered by importing the package.
 
-A rule module is any module in this package whose name starts with ``zd``; importing it registers its
-check. Nothing else needs editing to add a rule.
+Every module of this package is imported (djhelm.discovery, as for the migration rules); a rule module
+registers its check with @rule. Nothing else needs editing to add a rule; `zdNNN_<name>.py` is the naming
+convention, not what finds it.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import sys
 from functools import cache
 
+from djhelm.discovery import import_rule_modules
 from djhelm.validation.rules.base import REGISTRY, Rule, RuleContext, rule
 
 __all__ = ["Rule", "RuleContext", "all_rules", "rule"]
@@ -17,7 +18,5 @@ __all__ = ["Rule", "RuleContext", "all_rules", "rule"]
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if module.name.startswith("zd"):
-            importlib.import_module(f"{__name__}.{module.name}")
+    import_rule_modules(sys.modules[__name__])
     return tuple(sorted(REGISTRY.values(), key=lambda r: r.id))
