@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import djhelm.chart
-import djhelm.validation
+import djhelm.validation.service
 from djhelm.errors import ExitCode
 from tests.chart.support import example_config, run_cli
 
@@ -19,7 +19,7 @@ def _boom(*_args: object, **_kwargs: object) -> None:
 
 @pytest.mark.parametrize(("target", "command"), [
     ((djhelm.chart, "render_chart"), ["render", str(example_config("shop")), "--output", "OUT"]),
-    ((djhelm.validation, "validate_per_version"), ["validate", "MANIFEST"]),
+    ((djhelm.validation.service, "validate_per_version"), ["validate", "MANIFEST"]),
 ])
 def test_a_bug_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                       target: tuple[object, str], command: list[str]) -> None:

@@ -5,19 +5,14 @@ Exit codes: 0 valid, 1 invalid (schema errors or error-severity rule findings), 
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from djhelm.cli._common import user_errors
-from djhelm.errors import ExitCode, InputError, Problem
-
-if TYPE_CHECKING:
-    from djhelm.validation import Report, Source
-
+from djhelm.errors import ExitCode
 
 
 class OutputFormat(StrEnum):
@@ -94,48 +89,17 @@ def validate(
 ) -> None:
     """Validate manifests or a chart offline: strict schemas per version, then zero-downtime rules."""
     # imported here: the schemas and jsonschema load only when something is validated (not for --help)
-    from djhelm.validation import default_versions, resolve_versions, validate_per_version
-    from djhelm.validation.helm import find_helm, render_chart
-    from djhelm.validation.inputs import is_chart, read_manifests
-    from djhelm.validation.kubeconform import find_kubeconform, run_kubeconform
     from djhelm.validation.output import to_json, to_text
+    from djhelm.validation.service import ValidateRequest, validate_path
 
     with user_errors():
-        requested = [v for item in (kube_version or []) for v in item.split(",") if v.strip()]
-        versions = resolve_versions(requested or list(default_versions()))
-        target = Path(path)
-        sources: dict[str, list[Source]]
-        if path != "-" and is_chart(target):
-            helm = find_helm(helm_binary)
-            sources = {
-                v: [render_chart(helm, target, v, values or [], release_name, namespace, set_values or [])]
-                for v in versions
-            }
-        else:
-            if values or set_values:
-                raise InputError(
-                    Problem(
-                        path,
-                        "--values and --set apply to chart directories only (this is not one)",
-                        fix="pass a chart directory (with Chart.yaml), or drop --values/--set",
-                    )
-                )
-            manifests = read_manifests(path, sys.stdin)
-            sources = {v: manifests for v in versions}
-        report: Report = validate_per_version(
-            sources, strict_kinds=strict_kinds, rules=not schema_only, label=path
-        )
-        if not report.objects and all(f.rule == "K8S006" for f in report.findings):
-            # Nothing to validate is a broken pipeline (helm failed, wrong folder), not a pass.
-            raise InputError(Problem(
-                "<stdin>" if path == "-" else path, "no Kubernetes objects in the input",
-                fix="check the path, or that the command piping into djhelm validate succeeded",
-            ))
-        binary = None if kubeconform == "none" else find_kubeconform(kubeconform)
-        if binary is not None:
-            for version in versions:
-                report.findings.extend(run_kubeconform(binary, sources[version], version))
-            report.sort()
+        report = validate_path(ValidateRequest(
+            path=path,
+            kube_versions=[v for item in (kube_version or []) for v in item.split(",") if v.strip()],
+            strict_kinds=strict_kinds, schema_only=schema_only, helm_binary=helm_binary,
+            values=values or [], set_values=set_values or [], release_name=release_name, namespace=namespace,
+            kubeconform=kubeconform,
+        ))
         typer.echo(to_json(report) if output_format is OutputFormat.json else to_text(report), nl=False)
         if not report.valid:
             raise typer.Exit(ExitCode.FINDINGS)
