@@ -64,7 +64,7 @@ class ToolMissingError(DjhelmError):
     """An external tool (helm, kubeconform) is needed for this request and is not on PATH."""
 
 
-class OutputExistsError(DjhelmError):
+class OutputExistsError(InputError):
     """A file would be overwritten without --force."""
 
 

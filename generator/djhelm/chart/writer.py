@@ -28,10 +28,10 @@ def write_chart(files: dict[str, bytes], output: Path, force: bool = False) -> N
     if output.exists() and not output.is_dir():
         raise InputError(Problem(str(output), "exists and is not a directory", fix="pick another --output"))
     if output.is_dir() and any(output.iterdir()) and not force and not _is_generated(output):
-        raise OutputExistsError(
-            f"{output}: not empty and not a djhelm chart (no '{GENERATED_MARK.decode()}' in Chart.yaml)\n"
-            "  fix: pick an empty --output directory, or pass --force to replace its contents"
-        )
+        raise OutputExistsError(Problem(
+            str(output), f"not empty and not a djhelm chart (no '{GENERATED_MARK.decode()}' in Chart.yaml)",
+            fix="pick an empty --output directory, or pass --force to replace its contents",
+        ))
     staging: Path | None = None
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

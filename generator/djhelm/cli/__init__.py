@@ -35,11 +35,9 @@ def _root(
     ] = False,
 ) -> None:
     """Helm charts for Django projects whose upgrades never take the site down."""
-chart.register(app)
-init.register(app)
-validate.register(app)
-rehearse.register(app)
-app.add_typer(migrations.app, name="migrations")
+# every command module adds itself the same way
+for command_module in (chart, init, validate, rehearse, migrations):
+    command_module.register(app)
 
 
 def main() -> None:

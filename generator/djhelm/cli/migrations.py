@@ -117,3 +117,8 @@ def rules() -> None:
 
     for rule_id, text in all_rule_ids().items():
         typer.echo(f"{rule_id:32} {text}")
+
+
+def register(parent: typer.Typer) -> None:
+    """Add the `djhelm migrations` group (check, rules) to the top-level app."""
+    parent.add_typer(app, name="migrations")
