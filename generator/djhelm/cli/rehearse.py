@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from djhelm.cli._common import user_errors
-from djhelm.errors import ExitCode, InputError, Problem
+from djhelm.errors import ExitCode
 
 
 class ReportFormat(StrEnum):
@@ -149,8 +149,7 @@ def rehearse(
 ) -> None:
     """Play a release's rollout here, with both releases' code and a real PostgreSQL, and report every
     failed request."""
-    from djhelm.rehearse.kubeenv import read_env_file
-    from djhelm.rehearse.play import Options
+    from djhelm.rehearse.arguments import Arguments, options_from
     from djhelm.rehearse.play import rehearse as play
     from djhelm.rehearse.record import Recorder
     from djhelm.rehearse.report import build_report, render_json, render_text
@@ -158,81 +157,13 @@ def rehearse(
     from djhelm.validation.helm import find_helm
 
     with user_errors():
-        for flag, value in (("--from", from_ref), ("--to", to_ref)):
-            if not value:
-                raise InputError(
-                    Problem(
-                        "command line",
-                        "missing: name the release",
-                        flag,
-                        fix=f"{flag} v1.4.0 (a git ref) or {flag} path/to/release",
-                    )
-                )
-        if database_url and not yes:
-            raise InputError(
-                Problem(
-                    "command line",
-                    "the to release's migrations would be applied to this database",
-                    "--database-url",
-                    fix="add --yes if that is what you want (a staging copy), or leave "
-                    "--database-url out for a throwaway PostgreSQL",
-                )
-            )
+        options = options_from(Arguments(
+            project_dir, from_ref, to_ref, config, find_helm(helm_binary), database_url, yes,
+            python_from, python_to, load_paths, secrets_file, duration_scale, endpoint_delay,
+            hook_timing.value, rows, rate, long_transaction, data, logs,
+        ))
         if database_url:
             typer.echo(f"warning: applying {to_ref}'s migrations to the database at --database-url", err=True)
-        paths: tuple[str, ...] = ()
-        if load_paths is not None:
-            try:
-                lines = load_paths.read_text(encoding="utf-8").splitlines()
-            except OSError as error:
-                raise InputError(
-                    Problem(str(load_paths), f"cannot read: {error.strerror}", "--load-paths")
-                ) from None
-            paths = tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-            bad = [p for p in paths if not p.startswith("/")]
-            if bad:
-                raise InputError(
-                    Problem(
-                        str(load_paths),
-                        f"not a URL path: {bad[0]}",
-                        "--load-paths",
-                        fix="one path per line, each starting with /",
-                    )
-                )
-        held: tuple[str, float] | None = None
-        if long_transaction:
-            table, _, seconds = long_transaction.partition(":")
-            try:
-                held = (table, float(seconds or 15))
-            except ValueError:
-                raise InputError(
-                    Problem(
-                        "command line",
-                        f"not a number of seconds: {seconds}",
-                        "--long-transaction",
-                        fix="TABLE or TABLE:SECONDS, e.g. catalog_product:20",
-                    )
-                ) from None
-        options = Options(
-            project_dir=project_dir,
-            from_ref=from_ref,
-            to_ref=to_ref,
-            config=config,
-            helm=find_helm(helm_binary),
-            database_url=database_url,
-            python_from=python_from,
-            python_to=python_to,
-            load_paths=paths,
-            secrets=read_env_file(secrets_file) if secrets_file else {},
-            duration_scale=duration_scale,
-            endpoint_delay=endpoint_delay,
-            rows=rows,
-            rate=rate,
-            hook_timing=hook_timing.value,
-            long_transaction=held,
-            logs=logs,
-            data=data,
-        )
         recorder = Recorder()
         notes = play(options, recorder)
         report = build_report(recorder, from_ref, to_ref, hook_timing.value, notes)
