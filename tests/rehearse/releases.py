@@ -87,85 +87,68 @@ def migration(repo: Repo, app: str, name: str, parent: str, operations: str, ext
     )
 
 
+def doomed_model(repo: Repo, app: str, name: str, parent: str, extra_operations: str = "") -> None:
+    """v1's model that v2 deletes: the class and its migration 0004."""
+    models = repo.project / app / "models.py"
+    models.write_text(models.read_text() + f'''
+
+class {name}(models.Model):
+    """Only v1 has it: v2 deletes the model."""
+
+    label = models.CharField(max_length=200)
+''')
+    migration(repo, app, f"0004_{name.lower()}", parent, f"""        migrations.CreateModel(
+            name="{name}",
+            fields=[("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                    ("label", models.CharField(max_length=200))],
+        ),{extra_operations}""")
+
+
+def expand_contract_migrations(repo: Repo, app: str, model: str, indexed: str, index: str, dropped: str,
+                               deleted: str) -> None:
+    """v2's migrations 0005-0007: a nullable and a db_default column, a concurrent index (its own migration,
+    not atomic), then the contract: ``dropped`` field and ``deleted`` model. The models must match."""
+    models = repo.project / app / "models.py"
+    models.write_text(models.read_text().split(f"\n\nclass {deleted}(")[0] + "\n")
+    expand = f"""        migrations.AddField("{model}", "sku",
+                            models.CharField(max_length=40, null=True, blank=True)),
+        migrations.AddField("{model}", "featured", models.BooleanField(db_default=False, default=False)),"""
+    migration(repo, app, "0005_expand", f"0004_{deleted.lower()}", expand)
+    index_model = f'models.Index(fields=["{indexed}"], name="{index}")'
+    build = f"""        AddIndexConcurrently("{model}", {index_model}),"""
+    migration(repo, app, "0006_index", "0005_expand", build, extra="    atomic = False\n")
+    _edit(repo.project / app / "migrations" / "0006_index.py", "from django.db import migrations, models\n",
+          "from django.contrib.postgres.operations import AddIndexConcurrently\n"
+          "from django.db import migrations, models\n")
+    contract = f"""        migrations.RemoveField("{model}", "{dropped}"),
+        migrations.DeleteModel("{deleted}"),"""
+    migration(repo, app, "0007_contract", "0006_index", contract)
+
+
+NEW_FIELDS = ("    sku = models.CharField(max_length=40, null=True, blank=True)\n"
+              "    featured = models.BooleanField(db_default=False, default=False)\n")
+
+
 # ---- shop: expand (nullable column, db_default column, concurrent index), contract (field, model) ----------
 
 
 def shop_expand_contract(tmp: Path, phases: bool) -> Repo:
     repo = copy_example(tmp, "shop")
     set_migrations(repo, phases="true" if phases else "false")
-    models = repo.project / "catalog" / "models.py"
-    models.write_text(
-        models.read_text()
-        + '''
-
-class Banner(models.Model):
-    """Only v1 has it: v2 deletes the model."""
-
-    text = models.CharField(max_length=200)
-'''
-    )
-    migration(
-        repo,
-        "catalog",
-        "0004_banner",
-        "0003_product_in_stock",
-        """        migrations.CreateModel(
-            name="Banner",
-            fields=[("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
-                    ("text", models.CharField(max_length=200))],
-        ),""",
-    )
+    doomed_model(repo, "catalog", "Banner", "0003_product_in_stock")
     commit(repo, "v1")
 
-    models.write_text(models.read_text().split("\n\nclass Banner(")[0] + "\n")
+    models = repo.project / "catalog" / "models.py"
     _edit(models, "    description = models.TextField(null=True, blank=True)\n", "")
-    _edit(
-        models,
-        "    in_stock = models.BooleanField(db_default=True, default=True)\n",
-        "    in_stock = models.BooleanField(db_default=True, default=True)\n"
-        "    sku = models.CharField(max_length=40, null=True, blank=True)\n"
-        "    featured = models.BooleanField(db_default=False, default=False)\n",
-    )
-    _edit(
-        models,
-        '        ordering = ["name"]\n\n    def __str__(self) -> str:\n        return self.name',
-        '        ordering = ["name"]\n'
-        '        indexes = [models.Index(fields=["name"], name="product_name_idx")]'
-        "\n\n    def __str__(self) -> str:\n        return self.name",
-    )
+    _edit(models, "    in_stock = models.BooleanField(db_default=True, default=True)\n",
+          "    in_stock = models.BooleanField(db_default=True, default=True)\n" + NEW_FIELDS)
+    _edit(models, '        ordering = ["name"]\n\n    def __str__',
+          '        ordering = ["name"]\n'
+          '        indexes = [models.Index(fields=["name"], name="product_name_idx")]'
+          "\n\n    def __str__")
     _edit(repo.project / "catalog" / "views.py", '        "description": product.description or "",\n', "")
-    migration(
-        repo,
-        "catalog",
-        "0005_expand",
-        "0004_banner",
-        """        migrations.AddField("product", "sku",
-                            models.CharField(max_length=40, null=True, blank=True)),
-        migrations.AddField("product", "featured", models.BooleanField(db_default=False, default=False)),""",
-    )
-    migration(
-        repo,
-        "catalog",
-        "0006_index",
-        "0005_expand",
-        """        AddIndexConcurrently("product",
-                             models.Index(fields=["name"], name="product_name_idx")),""",
-        extra="    atomic = False\n",
-    )
-    _edit(
-        repo.project / "catalog" / "migrations" / "0006_index.py",
-        "from django.db import migrations, models\n",
-        "from django.contrib.postgres.operations import AddIndexConcurrently\n"
-        "from django.db import migrations, models\n",
-    )
-    migration(
-        repo,
-        "catalog",
-        "0007_contract",
-        "0006_index",
-        """        migrations.RemoveField("product", "description"),
-        migrations.DeleteModel("Banner"),""",
-    )
+    expand_contract_migrations(repo, "catalog", "product", "name", "product_name_idx", "description",
+                               "Banner")
     commit(repo, "v2")
     return repo
 
@@ -229,83 +212,21 @@ def events_expand_contract(tmp: Path, strategy: str, phases: bool) -> Repo:
     repo = copy_example(tmp, "events")
     set_migrations(repo, strategy=strategy, phases="true" if phases else "false")
     models = repo.project / "agenda" / "models.py"
-    models.write_text(
-        models.read_text()
-        + '''
-
-class Sponsor(models.Model):
-    """Only v1 has it: v2 deletes the model."""
-
-    name = models.CharField(max_length=200)
-'''
-    )
     # a nullable column v1 still reads and v2 drops (a NOT NULL one would need a release relaxing it first)
-    _edit(
-        models,
-        "    created_at = models.DateTimeField(auto_now_add=True)\n",
-        "    created_at = models.DateTimeField(auto_now_add=True)\n"
-        "    note = models.TextField(null=True, blank=True)\n",
-    )
-    migration(
-        repo,
-        "agenda",
-        "0004_sponsor",
-        "0003_event_reminder_sent",
-        """        migrations.CreateModel(
-            name="Sponsor",
-            fields=[("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
-                    ("name", models.CharField(max_length=200))],
-        ),
-        migrations.AddField("registration", "note", models.TextField(null=True, blank=True)),""",
-    )
+    _edit(models, "    created_at = models.DateTimeField(auto_now_add=True)\n",
+          "    created_at = models.DateTimeField(auto_now_add=True)\n"
+          "    note = models.TextField(null=True, blank=True)\n")
+    doomed_model(repo, "agenda", "Sponsor", "0003_event_reminder_sent",
+                 '\n        migrations.AddField("registration", "note",'
+                 ' models.TextField(null=True, blank=True)),')
     commit(repo, "v1")
 
-    models.write_text(models.read_text().split("\n\nclass Sponsor(")[0] + "\n")
-    _edit(
-        models,
-        "    note = models.TextField(null=True, blank=True)\n",
-        "    source = models.CharField(max_length=40, null=True, blank=True)\n"
-        "    confirmed = models.BooleanField(db_default=False, default=False)\n",
-    )
-    migration(
-        repo,
-        "agenda",
-        "0005_expand",
-        "0004_sponsor",
-        """        migrations.AddField("registration", "source",
-                            models.CharField(max_length=40, null=True, blank=True)),
-        migrations.AddField("registration", "confirmed",
-                            models.BooleanField(db_default=False, default=False)),""",
-    )
-    migration(
-        repo,
-        "agenda",
-        "0006_index",
-        "0005_expand",
-        """        AddIndexConcurrently("registration",
-                             models.Index(fields=["email"], name="registration_email_idx")),""",
-        extra="    atomic = False\n",
-    )
-    _edit(
-        repo.project / "agenda" / "migrations" / "0006_index.py",
-        "from django.db import migrations, models\n",
-        "from django.contrib.postgres.operations import AddIndexConcurrently\n"
-        "from django.db import migrations, models\n",
-    )
-    _edit(
-        models,
-        '    def __str__(self) -> str:\n        return f"{self.email} @ {self.event}"',
-        '    class Meta:\n'
-        '        indexes = [models.Index(fields=["email"], name="registration_email_idx")]\n\n'
-        '    def __str__(self) -> str:\n        return f"{self.email} @ {self.event}"',
-    )
-    migration(
-        repo,
-        "agenda",
-        "0007_contract",
-        "0006_index",
-        """        migrations.RemoveField("registration", "note"),
-        migrations.DeleteModel("Sponsor"),""",
-    )
+    _edit(models, "    note = models.TextField(null=True, blank=True)\n", NEW_FIELDS)
+    _edit(models, '    def __str__(self) -> str:\n        return f"{self.email} @ {self.event}"',
+          "    class Meta:\n"
+          '        indexes = [models.Index(fields=["email"], name="registration_email_idx")]\n\n'
+          '    def __str__(self) -> str:\n        return f"{self.email} @ {self.event}"')
+    expand_contract_migrations(repo, "agenda", "registration", "email", "registration_email_idx", "note",
+                               "Sponsor")
     commit(repo, "v2")
     return repo
