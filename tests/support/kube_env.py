@@ -6,17 +6,12 @@ to a variable defined earlier (an undefined name stays as written) and `$$` is a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-_REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
+from djhelm.rehearse.kubeenv import expand  # the rehearsal's own: one reading of $(VAR) for both
 
 SecretValue = Callable[[str, str], str]  # (secret name, key) -> value
-
-
-def expand(value: str, defined: Mapping[str, str]) -> str:
-    return _REFERENCE.sub(lambda m: "$" if m.group(0) == "$$" else defined.get(m.group(1), m.group(0)), value)
 
 
 def container_env(

@@ -9,7 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from djhelm.errors import InputError
-from djhelm.project.procfile import ProcfileWeb, parse_command, runs_migrate, shell_commands
+from djhelm.project.procfile import ProcfileWeb, parse_command
+from djhelm.shell import runs_migrate, shell_commands
 from djhelm.userfile import read_regular_file
 
 _LIMIT = 1_000_000

@@ -5,9 +5,10 @@ settings that `startproject` wrote."""
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
+
+from djhelm.shell import runs_migrate, shell_commands
 
 _LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")
 _ASGI_SERVERS = {"uvicorn", "daphne", "hypercorn"}
@@ -112,58 +113,34 @@ def parse_command(argv: list[str], line: int) -> ProcfileWeb | None:
     return None
 
 
-def shell_commands(text: str) -> list[list[str]]:
-    """The simple commands of a shell line (`a && b; exec c`), each split into words; [] if unparsable."""
-    try:
-        lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
-        lexer.whitespace_split = True
-        words = list(lexer)
-    except ValueError:
-        return []
-    commands: list[list[str]] = [[]]
-    for word in words:
-        if word and set(word) <= set(";&|"):
-            commands.append([])
-        else:
-            commands[-1].append(word)
-    return [command for command in commands if command]
-
-
-def runs_migrate(argv: list[str]) -> bool:
-    """`python manage.py migrate ...` that applies migrations (`--check` and `--plan` only read)."""
-    django = any(word.endswith("manage.py") for word in argv) or (argv[:1] == ["django-admin"])
-    return django and "migrate" in argv and not {"--check", "--plan"} & set(argv)
-
-
-def migrate_in_web_line(root: Path) -> str | None:
-    """"Procfile:LINE" when the `web:` line applies migrations before the server (Heroku's place for them
-    is a `release:` line)."""
+def _web_line(root: Path) -> tuple[int, str] | None:
+    """(line number, command) of the Procfile's `web:` process, if there is one."""
     try:
         lines = (root / "Procfile").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
     for number, raw in enumerate(lines, start=1):
         match = _LINE.match(raw.strip())
-        if not match or match.group(1) != "web":
-            continue
-        if any(runs_migrate(argv) for argv in shell_commands(match.group(2))):
-            return f"Procfile:{number}"
+        if match and match.group(1) == "web":
+            return number, match.group(2)
+    return None
+
+
+def migrate_in_web_line(root: Path) -> str | None:
+    """"Procfile:LINE" when the `web:` line applies migrations before the server (Heroku's place for them
+    is a `release:` line)."""
+    web = _web_line(root)
+    if web is not None and any(runs_migrate(argv) for argv in shell_commands(web[1])):
+        return f"Procfile:{web[0]}"
     return None
 
 
 def read_procfile(root: Path) -> ProcfileWeb | None:
-    path = root / "Procfile"
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+    web = _web_line(root)
+    if web is None:
         return None
-    for number, raw in enumerate(lines, start=1):
-        match = _LINE.match(raw.strip())
-        if not match or match.group(1) != "web":
-            continue
-        for argv in reversed(shell_commands(match.group(2))):  # `migrate && gunicorn ...`: the last serves
-            found = parse_command(argv, number)
-            if found is not None:
-                return found
-        return None
+    for argv in reversed(shell_commands(web[1])):  # `migrate && gunicorn ...`: the last serves
+        found = parse_command(argv, web[0])
+        if found is not None:
+            return found
     return None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from djhelm.fieldpath import dotted as render_path
+from djhelm.shell import shell_commands as split_shell
 from djhelm.validation.model import Finding, ManifestObject, Severity
 
 Path = tuple[str | int, ...]
@@ -116,16 +116,13 @@ def command_words(container: dict[str, Any]) -> list[str]:
     return words
 
 
-_SHELL_SEPARATOR = re.compile(r"&&|\|\||[;|&\n]")
-
-
 def shell_commands(container: dict[str, Any]) -> list[list[str]]:
     """command + args as the simple commands a shell would run: `sh -c "a --check; b"` is two commands, so a
-    flag of one is never read as a flag of the other."""
+    flag of one is never read as a flag of the other. A line the shell splitter cannot read (an unbalanced
+    quote) stays one command of whitespace-split words."""
     text = " ".join(str(item) for key in ("command", "args")
                     if isinstance(container.get(key), list) for item in container[key])
-    commands = [[word.strip("\"'()") for word in part.split()] for part in _SHELL_SEPARATOR.split(text)]
-    return [[word for word in command if word] for command in commands if any(command)]
+    return split_shell(text) or ([text.split()] if text.split() else [])
 
 
 def int_value(value: Any) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from djhelm.shell import runs_migrate
 from djhelm.validation.model import Finding
 from djhelm.validation.rules.base import RuleContext, pod_template, rule, shell_commands
 
@@ -12,14 +13,9 @@ _PER_POD = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 
 
 def _applies_migrations(commands: list[list[str]]) -> bool:
-    """Some command runs `manage.py migrate` for real: `migrate --check` / `--plan` only read (DefectDojo's
-    `while ! manage.py migrate --check; do sleep 5; done` waits), `migrate_phase wait` only waits."""
-    for words in commands:
-        runs_django = any(word.endswith("manage.py") for word in words) or "django-admin" in words
-        reads_only = "--check" in words or "--plan" in words
-        if runs_django and "migrate" in words and not reads_only:
-            return True
-    return False
+    """Some command runs `manage.py migrate` for real (DefectDojo's `while ! manage.py migrate --check; do
+    sleep 5; done` only waits)."""
+    return any(runs_migrate(words) for words in commands)
 
 
 @rule(
