@@ -12,7 +12,7 @@ from djhelm.chart import build_values
 from djhelm.config import load_config
 from djhelm.config.schema import config_schema
 from djhelm.resources import schemas_dir
-from tests.chart.support import EXAMPLES, committed_chart, example_config
+from tests.chart.support import EXAMPLES, REPO_ROOT, committed_chart, example_config
 
 
 def test_config_schema_is_a_valid_schema() -> None:
@@ -40,10 +40,20 @@ def test_values_schema_rejects_a_bad_override() -> None:
 
 def test_values_schema_file_is_generated_from_the_value_declarations() -> None:
     """One declaration per chart value (djhelm/chart/values_spec.py): the checked-in schema is its output."""
-    from djhelm.chart.values_spec import values_schema_text
+    from djhelm.chart.generated import values_schema_text
 
     on_disk = (schemas_dir() / "chart-values.schema.json").read_text(encoding="utf-8")
     assert on_disk == values_schema_text(), "stale: run `python scripts/generate-values-schema.py`"
+
+
+def test_config_schema_and_reference_are_generated_from_the_same_declarations() -> None:
+    """djhelm.yaml's schema and docs/config-reference.md carry no key written by hand."""
+    from djhelm.chart.generated import config_reference_text, config_schema_text
+
+    on_disk = (schemas_dir() / "djhelm-config.schema.json").read_text(encoding="utf-8")
+    assert on_disk == config_schema_text(on_disk), "stale: run `python scripts/generate-values-schema.py`"
+    reference = REPO_ROOT / "docs" / "config-reference.md"
+    assert reference.read_text(encoding="utf-8") == config_reference_text(), "stale docs/config-reference.md"
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

@@ -15,8 +15,8 @@ from typing import Any
 import jinja2
 
 from djhelm.chart.dashboard import DASHBOARD_PATH, dashboard_text
+from djhelm.chart.generated import value_docs
 from djhelm.chart.values import build_values
-from djhelm.chart.values_spec import value_docs
 from djhelm.chart.yamlout import dump_documented, scalar
 from djhelm.config import Config
 from djhelm.resources import schemas_dir, templates_dir

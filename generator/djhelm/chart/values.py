@@ -1,17 +1,21 @@
-"""Turn a checked config into the chart's values: every project choice becomes data, never template text."""
+"""Turn a checked config into the chart's values: every project choice becomes data, never template text.
+
+`build_values` walks the declarations of `values_spec` in order (their order is values.yaml's): a value
+djhelm.yaml sets is copied from it, any other takes its declared default, and the few values computed from
+other keys (the pull policy, the probes' Host, Secret references, process types) are the `DERIVED`
+functions below.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
-from djhelm.chart.values_spec import CRON_JOB_KEYS, section_defaults
+from djhelm.chart.generated import default_of
+from djhelm.chart.values_spec import CRON_JOB_KEYS, VALUES, Value
 from djhelm.config import Config
 from djhelm.config.checks import SERVER_INTERFACES
-
-# Seconds added to preStop + graceful timeout so the kubelet's SIGKILL never lands on a draining server.
-TERMINATION_MARGIN_SECONDS = 5
-# The image of the examples runs as this user; any non-root numeric uid works.
-DEFAULT_UID = 10001
 
 
 def default_pull_policy(tag: str, digest: str | None) -> str:
@@ -81,143 +85,95 @@ def web_interface(web: dict[str, Any]) -> str:
     return "asgi" if module.rpartition(".")[2] == "asgi" else "wsgi"
 
 
+def _grace(data: dict[str, Any]) -> int:
+    """terminationGracePeriodSeconds of web pods: preStop + drain + a margin, so the kubelet's SIGKILL never
+    lands on a draining server; process types default to it."""
+    web = data["web"]
+    margin = default_of("web.terminationGraceMarginSeconds")
+    assert isinstance(margin, int)
+    return int(web["preStopSeconds"]) + int(web["gracefulTimeoutSeconds"]) + margin
+
+
+def _web_resources(data: dict[str, Any]) -> dict[str, Any]:
+    return dict(data["web"].get("resources", {}))
+
+
+DERIVED: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "image.pullPolicy": lambda data: data["image"].get("pullPolicy")
+    or default_pull_policy(data["image"]["tag"], data["image"].get("digest")),
+    "web.interface": lambda data: web_interface(data["web"]),
+    "web.probeHost": lambda data: probe_host(data["web"], data.get("ingress", {}), data.get("httpRoute", {})),
+    "networkPolicy.egressTo": lambda data: {
+        name: {"cidr": rule["cidr"], "ports": list(rule.get("ports", []))}
+        for name, rule in sorted(data.get("networkPolicy", {}).get("egressTo", {}).items())
+    },
+    "secretEnv": lambda data: {
+        name: _secret_ref(ref) for name, ref in sorted(data.get("secretEnv", {}).items())
+    },
+    "database.url": lambda data: _secret_ref(data["database"]["url"]),
+    "database.migrationUrl": lambda data: (
+        _secret_ref(data["database"]["migrationUrl"]) if "migrationUrl" in data["database"] else {}
+    ),
+    "database.replicas": lambda data: {
+        replica["name"]: {
+            "secretName": replica["secretName"],
+            "key": replica["key"],
+            "optional": False,
+            "weight": replica["weight"],
+        }
+        for replica in sorted(data["database"].get("replicas", []), key=lambda r: str(r["name"]))
+    },
+    "migrations.resources": lambda data: data["migrations"].get("resources", _web_resources(data)),
+    "processes": lambda data: {
+        name: _process(process, _grace(data), _web_resources(data))
+        for name, process in sorted(data.get("processes", {}).items())
+    },
+    "cronJobs": lambda data: {
+        name: _cron_job(job, _web_resources(data)) for name, job in sorted(data.get("cronJobs", {}).items())
+    },
+}
+
+_ABSENT = object()
+
+
+def _given(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def _is_name_map(schema: dict[str, Any]) -> bool:
+    return isinstance(schema.get("additionalProperties"), dict) and "properties" not in schema
+
+
+def _value_of(entry: Value, data: dict[str, Any]) -> Any:
+    derive = DERIVED.get(entry.path)
+    if derive is not None:
+        return derive(data)
+    assert entry.schema is not None
+    default = default_of(entry.path)
+    given = _given(data, entry.path) if entry.config is not None else _ABSENT
+    if given is _ABSENT:
+        return default
+    if isinstance(default, dict) and default and isinstance(given, dict):
+        return merged(default, given)
+    if _is_name_map(entry.schema) and isinstance(given, dict):
+        # Maps of names are written sorted, whatever order djhelm.yaml used: same input, same bytes.
+        return dict(sorted(given.items()))
+    return copy.deepcopy(given)
+
+
 def build_values(config: Config) -> dict[str, Any]:
     """values.yaml content, in the order it is written (dict order is the file's key order)."""
-    data = config.data
-    web = data["web"]
-    image = data["image"]
-    ingress = data.get("ingress", {})
-    route = data.get("httpRoute", {})
-    policy = data.get("networkPolicy", {})
-    database = data["database"]
-    migrations = data["migrations"]
-    grace = web["preStopSeconds"] + web["gracefulTimeoutSeconds"] + TERMINATION_MARGIN_SECONDS
-    return {
-        "nameOverride": "",
-        "fullnameOverride": "",
-        "image": {
-            "repository": image["repository"],
-            "tag": image["tag"],
-            "digest": image.get("digest", ""),
-            "pullPolicy": image.get("pullPolicy") or default_pull_policy(image["tag"], image.get("digest")),
-            "pullSecrets": list(image.get("pullSecrets", [])),
-        },
-        "django": {
-            "settingsModule": data["django"]["settingsModule"],
-            "workingDir": data["django"].get("workingDir", ""),
-        },
-        "web": {
-            "server": web["server"],
-            "application": web.get("application", ""),
-            "command": list(web.get("command", [])),
-            "extraArgs": list(web.get("extraArgs", [])),
-            "interface": web_interface(web),
-            "port": web["port"],
-            "replicas": web["replicas"],
-            "workers": web["workers"],
-            "gracefulTimeoutSeconds": web["gracefulTimeoutSeconds"],
-            "preStopSeconds": web["preStopSeconds"],
-            "terminationGraceMarginSeconds": TERMINATION_MARGIN_SECONDS,
-            "minReadySeconds": web["minReadySeconds"],
-            "progressDeadlineSeconds": 600,
-            "readinessPath": web["readinessPath"],
-            "livenessPath": web["livenessPath"],
-            "startupPath": web.get("startupPath", ""),
-            "probeHost": probe_host(web, ingress, route),
-            "startupFailureThreshold": 60,
-            "resources": web.get("resources", {}),
-            "autoscaling": dict(web["autoscaling"]),
-            "podAnnotations": {},
-        },
-        "service": {"type": "ClusterIP", "port": 80},
-        "ingress": {
-            "enabled": ingress.get("enabled", False),
-            "className": ingress.get("className", ""),
-            "host": ingress.get("host", ""),
-            "path": ingress.get("path", "/"),
-            "tlsSecretName": ingress.get("tlsSecretName", ""),
-            "annotations": dict(sorted(ingress.get("annotations", {}).items())),
-        },
-        "networkPolicy": {
-            "enabled": policy.get("enabled", False),
-            "ingressNamespaces": list(policy.get("ingressNamespaces", [])),
-            "restrictEgress": policy.get("restrictEgress", False),
-            "egressTo": {
-                name: {"cidr": rule["cidr"], "ports": list(rule.get("ports", []))}
-                for name, rule in sorted(policy.get("egressTo", {}).items())
-            },
-        },
-        "httpRoute": {
-            "enabled": route.get("enabled", False),
-            "gatewayName": route.get("gatewayName", ""),
-            "gatewayNamespace": route.get("gatewayNamespace", ""),
-            "sectionName": route.get("sectionName", ""),
-            "hostnames": list(route.get("hostnames", [])),
-            "path": route.get("path", "/"),
-        },
-        "env": dict(sorted(data.get("env", {}).items())),
-        "secretEnv": {name: _secret_ref(ref) for name, ref in sorted(data.get("secretEnv", {}).items())},
-        "extraEnvFrom": [],
-        "fieldEnv": {},
-        "database": {
-            "url": _secret_ref(database["url"]),
-            "migrationUrl": _secret_ref(database["migrationUrl"]) if "migrationUrl" in database else {},
-            "replicas": {
-                replica["name"]: {
-                    "secretName": replica["secretName"],
-                    "key": replica["key"],
-                    "optional": False,
-                    "weight": replica["weight"],
-                }
-                for replica in sorted(database.get("replicas", []), key=lambda r: str(r["name"]))
-            },
-        },
-        "migrations": {
-            "strategy": migrations["strategy"],
-            "phases": migrations["phases"],
-            "rollbackGuard": migrations["rollbackGuard"],
-            "lockTimeout": migrations["lockTimeout"],
-            "statementTimeout": migrations["statementTimeout"],
-            "activeDeadlineSeconds": migrations["activeDeadlineSeconds"],
-            "backoffLimit": migrations["backoffLimit"],
-            "waitTimeoutSeconds": migrations["waitTimeoutSeconds"],
-            "databaseWaitSeconds": migrations["databaseWaitSeconds"],
-            "resources": migrations.get("resources", web.get("resources", {})),
-        },
-        "processes": {
-            name: _process(process, grace, web.get("resources", {}))
-            for name, process in sorted(data.get("processes", {}).items())
-        },
-        "cronJobs": {
-            name: _cron_job(job, web.get("resources", {}))
-            for name, job in sorted(data.get("cronJobs", {}).items())
-        },
-        "media": merged(section_defaults("media"), data.get("media", {})),
-        "serviceAccount": {"annotations": {}},
-        "podSecurityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": DEFAULT_UID,
-            "runAsGroup": DEFAULT_UID,
-            "fsGroup": DEFAULT_UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "topologySpread": {"enabled": True, "maxSkew": 1},
-        "nodeSelector": {},
-        "tolerations": [],
-        "extraInitContainers": [],
-        "extraContainers": [],
-        "extraVolumes": [],
-        "extraVolumeMounts": [],
-        "affinity": {},
-        "priorityClassName": "",
-        "podLabels": {},
-        "monitoring": merged(section_defaults("monitoring"), data.get("monitoring", {})),
-        "tests": {"enabled": True},
-    }
+    root: dict[str, Any] = {}
+    groups: dict[str, dict[str, Any]] = {"": root}
+    for entry in VALUES:
+        parent_path, _, name = entry.path.rpartition(".")
+        if entry.schema is None:
+            groups[entry.path] = groups[parent_path][name] = {}
+        else:
+            groups[parent_path][name] = _value_of(entry, config.data)
+    return root

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
+from djhelm.chart.generated import default_of
 from djhelm.project import DjangoProject, EnvRead
 from djhelm.scaffold.secrets import is_chart_owned, is_secret, secret_key_name
 from djhelm.scaffold.yamltext import Block, Entry, Flow, render
@@ -23,6 +25,15 @@ _ORIGINS = re.compile(r"(TRUSTED_ORIGINS|CORS_ALLOWED_ORIGINS)$")
 _DEBUG = re.compile(r"^(DJANGO_)?DEBUG$")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 MAX_NAME = 53  # Helm release names stop at 53 characters; a chart name longer than that is never useful
+
+
+def _declared(path: str, **details: Any) -> Entry:
+    """The key at ``path`` with the default declared for it (values_spec), which init writes out so the
+    file shows what the chart will do."""
+    default = default_of(path)
+    if not isinstance(default, str | int):
+        raise TypeError(f"{path}: init writes scalar defaults only, not {default!r}")
+    return Entry(path.rpartition(".")[2], default, **details)
 
 
 def dns_label(text: str) -> str:
@@ -87,9 +98,13 @@ def _env_entries(project: DjangoProject, name: str) -> tuple[list[Entry], list[E
         elif read.required and read.false_value is not None:
             # parsed as a switch: a placeholder would crash the parse (decouple) or might read as on;
             # off is the one value that cannot start a feature nobody asked for
-            env.append(Entry(read.name, read.false_value,
-                             note=f"TODO: required by the settings, which read it as on/off; off here; "
-                                  f"{_where(read)}"))
+            env.append(
+                Entry(
+                    read.name,
+                    read.false_value,
+                    note=f"TODO: required by the settings, which read it as on/off; off here; {_where(read)}",
+                )
+            )
         elif read.required:
             env.append(Entry(read.name, "change-me", note=f"TODO: required by the settings; {_where(read)}"))
         elif read.default is not None:
@@ -141,19 +156,18 @@ def _web(project: DjangoProject) -> Entry:
                 Entry("server", entry.server, comment=server_comment),
                 Entry("application", entry.application),
                 *([Entry("interface", entry.interface)] if entry.interface else []),
-                Entry("port", 8000),
-                Entry("replicas", 2, note="two or more, so a rolling update always has a ready pod"),
-                Entry("workers", 2, note="server worker processes per pod"),
-                Entry(
-                    "gracefulTimeoutSeconds",
-                    25,
+                _declared("web.port"),
+                _declared("web.replicas", note="two or more, so a rolling update always has a ready pod"),
+                _declared("web.workers", note="server worker processes per pod"),
+                _declared(
+                    "web.gracefulTimeoutSeconds",
                     comment=[
                         "On SIGTERM the server finishes in-flight requests for this long; the chart sizes "
                         "the pod's terminationGracePeriodSeconds from it plus preStopSeconds (the wait for "
                         "load balancers to let go).",
                     ],
                 ),
-                Entry("preStopSeconds", 10),
+                _declared("web.preStopSeconds"),
                 Entry(
                     "readinessPath",
                     readiness,
@@ -239,21 +253,21 @@ def _migrations(project: DjangoProject) -> Entry:
         "migrations",
         Block(
             [
-                Entry(
-                    "strategy",
-                    "hook",
+                _declared(
+                    "migrations.strategy",
                     note="a pre-install/pre-upgrade Job; argocd for Argo CD, job for plain Jobs",
                 ),
                 Entry("phases", project.uses_djhelm_runtime, note=phases_note),
-                Entry(
-                    "lockTimeout",
-                    "5s",
+                _declared(
+                    "migrations.lockTimeout",
                     note="a DDL statement gives up instead of queueing every query behind it",
                 ),
-                Entry("statementTimeout", "5min"),
-                Entry("activeDeadlineSeconds", 540, note="below `helm upgrade --timeout 10m`"),
-                Entry("backoffLimit", 1),
-                Entry("waitTimeoutSeconds", 600, note="how long new pods wait for the schema they need"),
+                _declared("migrations.statementTimeout"),
+                _declared("migrations.activeDeadlineSeconds", note="below `helm upgrade --timeout 10m`"),
+                _declared("migrations.backoffLimit"),
+                _declared(
+                    "migrations.waitTimeoutSeconds", note="how long new pods wait for the schema they need"
+                ),
             ]
         ),
         comment=["How and when `manage.py migrate` runs during install and upgrade."],
