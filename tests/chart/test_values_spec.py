@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,10 @@ from djhelm.chart.values import DERIVED, build_values
 from djhelm.chart.values_spec import CONFIG_ONLY, SAME, VALUES, Value, value
 from djhelm.config import Config, load_config
 from djhelm.config.schema import config_schema as config_schema_on_disk
-from tests.chart.support import example_config
+from djhelm.errors import InternalError
+from djhelm.resources import schemas_dir
+from djhelm.typedmodel import MODELS, typed_model_text
+from tests.chart.support import REPO_ROOT, example_config
 
 LEAVES = [entry for entry in VALUES if entry.schema is not None]
 
@@ -60,6 +65,10 @@ def _with_knob(monkeypatch: pytest.MonkeyPatch, knob: Value) -> None:
     patched = (*VALUES[:index], knob, *VALUES[index:])
     for module in (values_module, generated):
         monkeypatch.setattr(module, "VALUES", patched)
+    # build_values checks its output against the values schema of the declarations: a fresh cache for these.
+    monkeypatch.setattr(
+        values_module, "_values_validator", functools.cache(values_module._values_validator.__wrapped__)
+    )
 
 
 def test_one_declaration_adds_a_knob_to_both_schemas_the_docs_and_values(
@@ -119,3 +128,23 @@ def test_a_map_of_names_is_written_sorted_whatever_order_djhelm_yaml_used() -> N
     built = build_values(Config(data, Path(config.path)))
     assert list(built["env"]) == ["ALPHA", "MIDDLE", "ZED"]
     assert list(built["monitoring"]["alertLabels"]) == ["service", "team"]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model[3])
+def test_the_typed_models_mypy_checks_against_are_generated_from_the_schemas(
+    model: tuple[str, str, str, str],
+) -> None:
+    schema_file, root_name, source, target = model
+    schema = json.loads((schemas_dir() / schema_file).read_text(encoding="utf-8"))
+    on_disk = (REPO_ROOT / "generator" / "djhelm" / target).read_text(encoding="utf-8")
+    assert on_disk == typed_model_text(schema, root_name, source), (
+        "stale: run scripts/generate-values-schema.py"
+    )
+
+
+def test_a_computed_value_the_chart_schema_refuses_is_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(DERIVED, "web.probeHost", lambda data: "not a host name!")
+    with pytest.raises(InternalError, match=r"values schema at web\.probeHost"):
+        build_values(load_config(example_config("shop")))

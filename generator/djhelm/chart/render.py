@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -20,6 +21,9 @@ from djhelm.chart.values import build_values
 from djhelm.chart.yamlout import dump_documented, scalar
 from djhelm.config import Config
 from djhelm.resources import schemas_dir, templates_dir
+
+if TYPE_CHECKING:
+    from djhelm.chart.values_model import ChartValues
 
 CHART_TEMPLATE_DIR = "chart"
 VALUES_HEADER = (
@@ -106,18 +110,19 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def _markdown_cell(value: Any) -> str:
+def _markdown_cell(value: object) -> str:
     """Text safe inside a Markdown table cell or paragraph: one line, no column breaks."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=False, ensure_ascii=False)
     return " ".join(text.split()).replace("|", "\\|").replace("`", "'")
 
 
-def _parameter_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
+def _parameter_rows(values: Mapping[str, object]) -> list[dict[str, str]]:
     rows = []
     docs = value_docs()
     for key, doc in docs.items():
-        value: Any = values
+        value: object = values
         for part in key.split("."):
+            assert isinstance(value, Mapping), key
             value = value[part]
         if isinstance(value, dict) and value and any(k.startswith(key + ".") for k in docs):
             continue  # documented key by key below
@@ -125,19 +130,20 @@ def _parameter_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _secret_rows(values: dict[str, Any]) -> list[dict[str, str]]:
+def _secret_rows(values: ChartValues) -> list[dict[str, str]]:
     rows = []
     database = values["database"]
     rows.append(
         {"secret": database["url"]["secretName"], "key": database["url"]["key"], "use": "DATABASE_URL"}
     )
-    if database["migrationUrl"]:
-        ref = database["migrationUrl"]
-        rows.append(
-            {"secret": ref["secretName"], "key": ref["key"], "use": "DATABASE_MIGRATION_URL (migrations)"}
-        )
-    for name, ref in database["replicas"].items():
-        rows.append({"secret": ref["secretName"], "key": ref["key"], "use": f"read replica {name}"})
+    migration = database.get("migrationUrl")
+    if migration:
+        rows.append({
+            "secret": str(migration["secretName"]), "key": str(migration["key"]),
+            "use": "DATABASE_MIGRATION_URL (migrations)",
+        })
+    for name, replica in database["replicas"].items():
+        rows.append({"secret": replica["secretName"], "key": replica["key"], "use": f"read replica {name}"})
     for name, ref in values["secretEnv"].items():
         rows.append({"secret": ref["secretName"], "key": ref["key"], "use": name})
     return [{k: _markdown_cell(v) for k, v in row.items()} for row in rows]

@@ -7,6 +7,7 @@ is emitted as YAML data that Helm reads back unchanged and never evaluates.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -30,14 +31,14 @@ def scalar(value: Any) -> str:
     return text.removesuffix("\n...\n").removesuffix("\n")
 
 
-def dump_documented(values: dict[str, Any], docs: dict[str, str]) -> str:
+def dump_documented(values: Mapping[str, Any], docs: dict[str, str]) -> str:
     lines: list[str] = []
     _mapping(values, (), 0, docs, lines)
     return "\n".join(lines) + "\n"
 
 
 def _mapping(
-    values: dict[str, Any], path: tuple[str, ...], indent: int, docs: dict[str, str], lines: list[str]
+    values: Mapping[str, Any], path: tuple[str, ...], indent: int, docs: dict[str, str], lines: list[str]
 ) -> None:
     pad = " " * indent
     for key, value in values.items():

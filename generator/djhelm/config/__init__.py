@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from djhelm.config.checks import semantic_problems
 from djhelm.config.schema import schema_problems, with_defaults
 from djhelm.config.yamlsource import load_yaml
 from djhelm.errors import ConfigError, InputError, Problem
 from djhelm.userfile import read_regular_file
+
+if TYPE_CHECKING:
+    from djhelm.config.model import ConfigData
 
 __all__ = ["Config", "load_config", "parse_config"]
 
@@ -19,18 +22,19 @@ MAX_CONFIG_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class Config:
-    """A valid djhelm.yaml with defaults filled in. ``data`` follows schemas/djhelm-config.schema.json."""
+    """A valid djhelm.yaml with defaults filled in. ``data`` follows schemas/djhelm-config.schema.json, whose
+    generated TypedDicts (`djhelm.config.model`) type it read-only."""
 
-    data: dict[str, Any]
+    data: ConfigData
     path: Path
 
     @property
     def name(self) -> str:
-        return str(self.data["name"])
+        return self.data["name"]
 
     @property
     def project_dir(self) -> Path:
-        return (self.path.parent / str(self.data["django"].get("projectDir", "."))).resolve()
+        return (self.path.parent / self.data["django"].get("projectDir", ".")).resolve()
 
 
 def load_config(path: Path) -> Config:
@@ -53,7 +57,7 @@ def load_config(path: Path) -> Config:
     return Config(parse_config(text, filename), path)
 
 
-def parse_config(text: str, filename: str = "djhelm.yaml") -> dict[str, Any]:
+def parse_config(text: str, filename: str = "djhelm.yaml") -> ConfigData:
     """Check config ``text``; return its data with defaults."""
     data, source = load_yaml(text, filename)
     if not isinstance(data, dict):
@@ -69,7 +73,9 @@ def parse_config(text: str, filename: str = "djhelm.yaml") -> dict[str, Any]:
     if problems:
         raise ConfigError(problems)
     full = with_defaults(data)
-    problems = semantic_problems(full, source, filename)
+    # Valid against the schema the TypedDicts are generated from: from here on the data is typed.
+    typed = cast("ConfigData", full)
+    problems = semantic_problems(typed, source, filename)
     if problems:
         raise ConfigError(problems)
-    return full
+    return typed

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from djhelm import envnames
 from djhelm.config.yamlsource import SourceMap
 from djhelm.credentials import credential_in, is_secret_name
 from djhelm.errors import Problem
 from djhelm.fieldpath import dotted
+
+if TYPE_CHECKING:
+    from djhelm.config.model import ConfigData
 
 # Variables the chart itself sets; a user value would be silently shadowed or would shadow ours.
 _RESERVED = envnames.chart_owned()
@@ -24,7 +27,7 @@ def is_chart_owned(name: str) -> bool:
 SERVER_INTERFACES = {"gunicorn": "wsgi", "uvicorn": "asgi"}
 
 
-def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) -> list[Problem]:
+def semantic_problems(data: ConfigData, source: SourceMap, filename: str) -> list[Problem]:
     """Problems in schema-valid ``data`` (defaults already filled in)."""
     problems: list[Problem] = []
 
@@ -40,9 +43,10 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
             "use server: granian (it serves both), or the server of the other kind, or remove interface",
         )
     _check_env(data.get("env", {}), ("env",), add)
-    for section in ("processes", "cronJobs"):
-        for name, entry in sorted(data.get(section, {}).items()):
-            _check_env(entry.get("env", {}), (section, name, "env"), add)
+    for name, process in sorted(data.get("processes", {}).items()):
+        _check_env(process.get("env", {}), ("processes", name, "env"), add)
+    for name, job in sorted(data["cronJobs"].items()):
+        _check_env(job.get("env", {}), ("cronJobs", name, "env"), add)
     for name in sorted(data.get("secretEnv", {})):
         if _RESERVED.match(name):
             add(
@@ -117,7 +121,8 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
             )
     policy = data.get("networkPolicy", {})
     if policy.get("enabled"):
-        routed = [name for name in ("ingress", "httpRoute") if data.get(name, {}).get("enabled")]
+        sections = (("ingress", ingress["enabled"]), ("httpRoute", route["enabled"]))
+        routed = [name for name, enabled in sections if enabled]
         if routed and not policy.get("ingressNamespaces"):
             # the policy admits only the release's own pods: the controller's proxies would be cut off
             add(
@@ -151,7 +156,7 @@ def semantic_problems(data: dict[str, Any], source: SourceMap, filename: str) ->
     return problems
 
 
-def _check_env(env: dict[str, Any], where: tuple[str | int, ...],
+def _check_env(env: Mapping[str, str], where: tuple[str | int, ...],
                add: Callable[[tuple[str | int, ...], str, str], None]) -> None:
     """Plain env values land in a ConfigMap or a pod spec: no chart-owned name, nothing secret."""
     for name, value in sorted(env.items()):
@@ -172,7 +177,7 @@ def _check_env(env: dict[str, Any], where: tuple[str | int, ...],
             )
 
 
-def _check_processes(data: dict[str, Any], add: Callable[[tuple[str | int, ...], str, str], None]) -> None:
+def _check_processes(data: ConfigData, add: Callable[[tuple[str | int, ...], str, str], None]) -> None:
     """Keys that mean something for one kind of process only, and names a process and a cron job share."""
     celery_only = ("app", "concurrency", "queues")
     command_only = ("command", "singleton", "probe")
@@ -197,7 +202,7 @@ def _check_processes(data: dict[str, Any], add: Callable[[tuple[str | int, ...],
             add(("cronJobs", name), f"'{name}' is also a process name", "give the cron job another name")
 
 
-def _strings(value: Any, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+def _strings(value: object, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
     """Every string in ``value``, keys included, with its path (a key is reported at its own path)."""
     if isinstance(value, dict):
         found = [((*path, key), key) for key in value if isinstance(key, str)]
