@@ -56,7 +56,7 @@ class InternalError(DjhelmError):
     exit_code = ExitCode.INTERNAL
 
 
-class ProjectError(DjhelmError):
+class ProjectError(InputError):
     """The Django project cannot be read (settings not found, a migration that does not import, ...)."""
 
 

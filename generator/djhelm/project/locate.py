@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from djhelm.errors import ProjectError
+from djhelm.errors import Problem, ProjectError
 from djhelm.project.pysource import dotted_name, literal_str
 
 # Folders that never hold the project's own code; walking them would be slow and misleading.
@@ -58,17 +58,18 @@ def walk_python_files(root: Path, max_depth: int = MAX_DEPTH) -> Iterator[Path]:
 def require_manage_py(root: Path) -> Path:
     if not root.is_dir():
         raise ProjectError(
-            f"{root}: no such folder\n  fix: pass the folder that contains your project's manage.py"
+            Problem(str(root), "no such folder", fix="pass the folder that contains your project's manage.py")
         )
     manage = root / "manage.py"
     if manage.is_file():
         return manage
     nearby = sorted(path.parent for path in walk_python_files(root, max_depth=2) if path.name == "manage.py")
     hint = f"; found one in {nearby[0]}" if nearby else ""
-    raise ProjectError(
-        f"{manage}: not found; djhelm init reads the project from the folder that holds manage.py{hint}\n"
-        f"  fix: run `djhelm init {nearby[0] if nearby else 'PATH/TO/PROJECT'}`"
-    )
+    raise ProjectError(Problem(
+        str(manage),
+        f"not found; djhelm init reads the project from the folder that holds manage.py{hint}",
+        fix=f"run `djhelm init {nearby[0] if nearby else 'PATH/TO/PROJECT'}`",
+    ))
 
 
 def settings_module_in_manage_py(tree: ast.Module, shown_as: str) -> str:
@@ -95,11 +96,12 @@ def settings_module_in_manage_py(tree: ast.Module, shown_as: str) -> str:
                     value = literal_str(node.value)
                     if value:
                         return value
-    raise ProjectError(
-        f"{shown_as}: does not set a default DJANGO_SETTINGS_MODULE\n"
-        '  fix: add `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yourproject.settings")` to manage.py '
-        "(as `django-admin startproject` does)"
-    )
+    raise ProjectError(Problem(
+        shown_as,
+        "does not set a default DJANGO_SETTINGS_MODULE",
+        fix='add `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yourproject.settings")` to manage.py '
+        "(as `django-admin startproject` does)",
+    ))
 
 
 def module_file(root: Path, module: str) -> Path | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from djhelm.errors import ProjectError
+from djhelm.errors import Problem, ProjectError
 
 MAX_SOURCE_BYTES = 2_000_000
 MAX_TREE_DEPTH = 200
@@ -16,19 +16,20 @@ def parse_file(path: Path, shown_as: str) -> ast.Module:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise ProjectError(f"{shown_as}: cannot read: {error.strerror}") from None
+        raise ProjectError(Problem(shown_as, f"cannot read: {error.strerror}")) from None
     if len(raw) > MAX_SOURCE_BYTES:
-        raise ProjectError(f"{shown_as}: larger than 2 MB; is this really a Python source file?")
+        raise ProjectError(Problem(shown_as, "larger than 2 MB; is this really a Python source file?"))
     try:
         tree = ast.parse(raw, filename=shown_as)
     except SyntaxError as error:
-        where = f"{shown_as}:{error.lineno}" if error.lineno else shown_as
-        raise ProjectError(
-            f"{where}: invalid Python syntax ({error.msg})\n"
-            f"  fix: correct the file (`python -m py_compile {shown_as}` shows it) and run init again"
-        ) from None
+        raise ProjectError(Problem(
+            shown_as,
+            f"invalid Python syntax ({error.msg})",
+            line=error.lineno,
+            fix=f"correct the file (`python -m py_compile {shown_as}` shows it) and run init again",
+        )) from None
     except ValueError as error:  # e.g. NUL bytes in the source
-        raise ProjectError(f"{shown_as}: not a Python source file ({error})") from None
+        raise ProjectError(Problem(shown_as, f"not a Python source file ({error})")) from None
     except (RecursionError, MemoryError):  # expressions nested deeper than the parser's stack
         raise _too_deep(shown_as) from None
     # The readers walk trees recursively (ast.NodeVisitor); a tree this deep would exhaust Python's stack.
@@ -38,10 +39,11 @@ def parse_file(path: Path, shown_as: str) -> ast.Module:
 
 
 def _too_deep(shown_as: str) -> ProjectError:
-    return ProjectError(
-        f"{shown_as}: too deeply nested for djhelm to read (an expression over {MAX_TREE_DEPTH} levels)\n"
-        "  fix: split the deeply nested expression, or point DJANGO_SETTINGS_MODULE at a simpler file"
-    )
+    return ProjectError(Problem(
+        shown_as,
+        f"too deeply nested for djhelm to read (an expression over {MAX_TREE_DEPTH} levels)",
+        fix="split the deeply nested expression, or point DJANGO_SETTINGS_MODULE at a simpler file",
+    ))
 
 
 def _depth_exceeds(tree: ast.AST, limit: int) -> bool:

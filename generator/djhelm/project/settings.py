@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from djhelm.errors import ProjectError
+from djhelm.errors import Problem, ProjectError
 from djhelm.project.envreads import env_reads
 from djhelm.project.locate import module_file, shown
 from djhelm.project.model import EnvRead, Source
@@ -39,11 +39,11 @@ def read_settings(root: Path, module: str) -> SettingsInfo:
     path = module_file(root, module)
     if path is None:
         tried = f"{module.replace('.', '/')}.py or {module.replace('.', '/')}/__init__.py"
-        raise ProjectError(
-            f"{root / 'manage.py'}: DJANGO_SETTINGS_MODULE is '{module}', "
-            f"but neither {tried} exists under {root}\n"
-            "  fix: point manage.py's DJANGO_SETTINGS_MODULE default at your settings module"
-        )
+        raise ProjectError(Problem(
+            str(root / "manage.py"),
+            f"DJANGO_SETTINGS_MODULE is '{module}', but neither {tried} exists under {root}",
+            fix="point manage.py's DJANGO_SETTINGS_MODULE default at your settings module",
+        ))
     info = SettingsInfo()
     _read_into(root, module, path, info, seen=set())
     return info

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from djhelm.errors import ProjectError
+from djhelm.errors import Problem, ProjectError
 from djhelm.safety.classify import classify_loader, expand_after_contract, migration_path
 from djhelm.safety.model import MigrationVerdict
 from djhelm.safety.project import load_project
@@ -34,10 +34,11 @@ def check_project(
     if apps:
         unknown = sorted(set(apps) - migrated)
         if unknown:
-            raise ProjectError(
-                f"--app {', '.join(unknown)}: no such app with migrations in {project.settings_module} "
-                f"(apps with migrations: {', '.join(sorted(migrated))})"
-            )
+            raise ProjectError(Problem(
+                f"--app {', '.join(unknown)}",
+                f"no such app with migrations in {project.settings_module}",
+                fix=f"use one of the apps with migrations: {', '.join(sorted(migrated))}",
+            ))
     # no --app: classify_loader judges the project's own apps (it works them out once, for both uses)
     labels: set[str] | None = set(apps) if apps else None
     only = None
@@ -82,5 +83,5 @@ def _listed_phases() -> dict[tuple[str, str], str]:
     try:
         config = load_config(getattr(settings, "DJHELM_MIGRATIONS", None), environ={})
     except ConfigError as error:
-        raise ProjectError(f"settings module {settings.SETTINGS_MODULE}: {error}") from None
+        raise ProjectError(Problem(f"settings module {settings.SETTINGS_MODULE}", str(error))) from None
     return dict(config.phases)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import migrations
 from django.db.migrations.state import ModelState, ProjectState
 
-from djhelm.errors import ProjectError
+from djhelm.errors import Problem, ProjectError
 from djhelm.safety.combine import combine, depends_on_post, follows_post, operation_effect
 from djhelm.safety.context import ModelKey, OperationContext
 from djhelm.safety.model import Effect, Finding, MigrationVerdict
@@ -142,10 +142,11 @@ def _forwards(
         op.state_forwards(app_label, state)
     except BaseException as error:  # a custom operation may even call sys.exit()
         where = path or f"{app_label}.{migration.name}"
-        raise ProjectError(
-            f"{where}: operation {index} ({type(op).__name__}) cannot be replayed on the model state: "
-            f"{type(error).__name__}: {error}"
-        ) from None
+        raise ProjectError(Problem(
+            where,
+            f"operation {index} ({type(op).__name__}) cannot be replayed on the model state: "
+            f"{type(error).__name__}: {error}",
+        )) from None
 
 
 def _judge_at(
@@ -211,11 +212,12 @@ def judge_migration(
             raise
         except Exception as error:  # a shape no rule expected: name the operation instead of a bare bug
             where = path or f"{app_label}.{migration.name}"
-            raise ProjectError(
-                f"{where}: operation {index} ({type(op).__name__}) could not be judged: "
-                f"{type(error).__name__}: {error}\n"
-                "  fix: please report this operation to djhelm; `--app` can leave its app out meanwhile"
-            ) from None
+            raise ProjectError(Problem(
+                where,
+                f"operation {index} ({type(op).__name__}) could not be judged: "
+                f"{type(error).__name__}: {error}",
+                fix="please report this operation to djhelm; `--app` can leave its app out meanwhile",
+            )) from None
     if release is not None:
         release.update(created)
         for op in migration.operations:

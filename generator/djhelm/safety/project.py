@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from djhelm.errors import ProjectError
+from djhelm.errors import Problem, ProjectError
 
 # os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x") or os.environ["DJANGO_SETTINGS_MODULE"] = "x"
 _MANAGE_SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*(?:,|\]\s*=)\s*["']([\w.]+)["']""")
@@ -40,13 +40,15 @@ def _from_djhelm_yaml(project_dir: Path) -> tuple[str | None, Path | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ProjectError(f"{path}: not UTF-8 text (byte {error.start})\n  fix: save it as UTF-8") from None
+        raise ProjectError(
+            Problem(str(path), f"not UTF-8 text (byte {error.start})", fix="save it as UTF-8")
+        ) from None
     except OSError as error:
-        raise ProjectError(f"{path}: cannot be read: {error.strerror}") from None
+        raise ProjectError(Problem(str(path), f"cannot be read: {error.strerror}")) from None
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
-        raise ProjectError(f"{path}: not valid YAML: {error}") from None
+        raise ProjectError(Problem(str(path), f"not valid YAML: {error}")) from None
     django_section = data.get("django") if isinstance(data, dict) else None
     if not isinstance(django_section, dict):
         return None, None
@@ -81,11 +83,12 @@ def resolve_settings(project_dir: Path, explicit: str | None) -> tuple[str, str,
         found = _from_manage_py(directory)
         if found:
             return found, str(directory / "manage.py"), paths
-    raise ProjectError(
-        f"{project_dir}: cannot tell which settings module to use (no --settings, no "
-        "DJANGO_SETTINGS_MODULE, no django.settingsModule in djhelm.yaml, no manage.py setting it)\n"
-        "  fix: djhelm migrations check --settings mysite.settings"
-    )
+    raise ProjectError(Problem(
+        str(project_dir),
+        "cannot tell which settings module to use (no --settings, no DJANGO_SETTINGS_MODULE, no "
+        "django.settingsModule in djhelm.yaml, no manage.py setting it)",
+        fix="djhelm migrations check --settings mysite.settings",
+    ))
 
 
 def _where(error: BaseException, project_dir: Path) -> str:
@@ -110,11 +113,11 @@ def _settings_fix(error: BaseException) -> str:
 
 def _fail(what: str, error: BaseException, project_dir: Path, fix: str = "") -> ProjectError:
     where = _where(error, project_dir)
-    prefix = f"{where}: " if where else ""
-    text = f"{prefix}{what}: {_describe(error)}"
     if not isinstance(error, Exception):
         fix = "project code must not exit or stop the process while it is imported; guard that code"
-    return ProjectError(f"{text}\n  fix: {fix}" if fix else text)
+    if where:
+        return ProjectError(Problem(where, f"{what}: {_describe(error)}", fix=fix))
+    return ProjectError(Problem(what, _describe(error), fix=fix))
 
 
 def _describe(error: BaseException) -> str:
@@ -131,7 +134,7 @@ def load_project(project_dir: Path, settings: str | None = None) -> LoadedProjec
     """Set up Django for the project (in this process) and build its migration graph without a DB."""
     project_dir = project_dir.resolve()
     if not project_dir.is_dir():
-        raise ProjectError(f"{project_dir}: not a directory")
+        raise ProjectError(Problem(str(project_dir), "not a directory", fix="pass the folder with manage.py"))
     module, source, paths = resolve_settings(project_dir, settings)
     for directory in reversed(paths):
         if str(directory) not in sys.path:
@@ -141,10 +144,11 @@ def load_project(project_dir: Path, settings: str | None = None) -> LoadedProjec
     except (ImportError, ValueError):
         spec = None
     if spec is None:
-        raise ProjectError(
-            f"settings module {module!r} (from {source}) is not importable from {project_dir}\n"
-            "  fix: pass --settings with a module found under PROJECT_DIR, e.g. --settings mysite.settings"
-        )
+        raise ProjectError(Problem(
+            f"settings module {module!r} (from {source})",
+            f"is not importable from {project_dir}",
+            fix="pass --settings with a module found under PROJECT_DIR, e.g. --settings mysite.settings",
+        ))
     os.environ["DJANGO_SETTINGS_MODULE"] = module
     try:
         import django
@@ -187,9 +191,10 @@ def _refuse_double_replacements(disk_migrations: dict[tuple[str, str], Any]) -> 
             replaced = tuple(replaced)
             other = replaced_by.setdefault(replaced, key)
             if other != key:
-                raise ProjectError(
+                raise ProjectError(Problem(
+                    f"app {key[0]}",
                     f"{other[0]}.{other[1]} and {key[0]}.{key[1]} both replace {replaced[0]}.{replaced[1]}; "
-                    "Django cannot build one migration graph from them\n"
-                    "  fix: keep one squashed migration for these migrations and delete the other (or "
-                    "drop its `replaces` once every database has applied it)"
-                )
+                    "Django cannot build one migration graph from them",
+                    fix="keep one squashed migration for these migrations and delete the other (or drop its "
+                    "`replaces` once every database has applied it)",
+                ))

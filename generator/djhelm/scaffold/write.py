@@ -61,12 +61,13 @@ def write_config(project_dir: Path, output: Path | None, force: bool) -> tuple[P
     try:
         parse_config(text, str(target))
     except ConfigError as error:
-        details = "\n".join(f"  {problem.field}: {problem.message}" for problem in error.problems)
-        raise ProjectError(
-            f"{project_dir}: read values that djhelm.yaml cannot hold; nothing was written:\n{details}\n"
-            "  fix: rename what is named above (Python module names are identifiers), or write djhelm.yaml "
-            "by hand from examples/shop/djhelm.yaml"
-        ) from None
+        details = "; ".join(f"{problem.field}: {problem.message}" for problem in error.problems)
+        raise ProjectError(Problem(
+            str(project_dir),
+            f"read values that djhelm.yaml cannot hold, so nothing was written ({details})",
+            fix="rename what is named above (Python module names are identifiers), or write djhelm.yaml by "
+            "hand from examples/shop/djhelm.yaml",
+        )) from None
     try:
         write_atomically(target, text)
     except OSError as error:
