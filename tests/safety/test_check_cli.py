@@ -155,6 +155,32 @@ def test_unreadable_djhelm_yaml_names_the_file(tmp_path: Path) -> None:
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
 
 
+def test_djhelm_yaml_is_read_by_the_config_loader_with_lines_and_fixes(tmp_path: Path) -> None:
+    """migrations check reads only the `django` section, but as `render` reads it: a typo is named with its
+    line, other sections may still be missing, and a duplicate key is refused instead of silently won."""
+    _settings_only(tmp_path)
+    (tmp_path / "djhelm.yaml").write_text("name: shop\ndjango:\n  settingsModul: conf.prod\n")
+    result = run_check(tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"{tmp_path / 'djhelm.yaml'}:3: django.settingsModul: unknown key" in result.stderr
+    assert "did you mean 'settingsModule'?" in result.stderr
+    twice = "django:\n  settingsModule: conf.prod\n  settingsModule: conf.dev\n"
+    (tmp_path / "djhelm.yaml").write_text(twice)
+    result = run_check(tmp_path)
+    assert result.returncode == 2 and "settingsModule" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "djhelm.yaml").write_text("django:\n  settingsModule: conf.prod\n")
+    assert run_check(tmp_path).returncode == 0
+
+
+def test_a_manage_py_that_does_not_parse_is_named_with_its_line(tmp_path: Path) -> None:
+    _settings_only(tmp_path)
+    unclosed = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conf.prod'\n"
+    (tmp_path / "manage.py").write_text(unclosed)
+    result = run_check(tmp_path)
+    assert result.returncode == 2 and "invalid Python syntax" in result.stderr
+    assert f"{tmp_path / 'manage.py'}:" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_unknown_settings_module_is_a_usage_error(tmp_path: Path) -> None:
     write_project(tmp_path, {"shop": SHOP})
     result = run_check(tmp_path, "--settings", "nope.settings")

@@ -13,9 +13,9 @@ from djhelm.errors import ConfigError, InputError, Problem
 from djhelm.userfile import read_regular_file
 
 if TYPE_CHECKING:
-    from djhelm.config.model import ConfigData
+    from djhelm.config.model import ConfigData, ConfigDataDjango
 
-__all__ = ["Config", "load_config", "parse_config"]
+__all__ = ["Config", "load_config", "load_django_section", "parse_config"]
 
 MAX_CONFIG_BYTES = 1_000_000
 
@@ -39,13 +39,17 @@ class Config:
 
 def load_config(path: Path) -> Config:
     """Read and check ``path``. Raises ConfigError naming file, line, field and fix."""
+    return Config(parse_config(_read_text(path), str(path)), path)
+
+
+def _read_text(path: Path) -> str:
     filename = str(path)
     try:
         raw = read_regular_file(path, MAX_CONFIG_BYTES, "your djhelm.yaml")
     except InputError as error:
         raise ConfigError(error.problems) from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(
             Problem(
@@ -54,7 +58,24 @@ def load_config(path: Path) -> Config:
                 fix="save the file as UTF-8",
             )
         ) from None
-    return Config(parse_config(text, filename), path)
+
+
+def load_django_section(path: Path) -> ConfigDataDjango | None:
+    """Only the `django` section of ``path``, checked as `load_config` checks it, from a file whose other
+    sections may not be written yet: what `djhelm migrations check` needs (the settings module and where
+    manage.py is). None when the file has no `django` section."""
+    filename = str(path)
+    data, source = load_yaml(_read_text(path), filename)
+    if not isinstance(data, dict) or "django" not in data:
+        return None
+    problems = [
+        problem
+        for problem in schema_problems({"django": data["django"]}, source, filename)
+        if problem.field == "django" or problem.field.startswith("django.")
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return cast("ConfigDataDjango", data["django"])
 
 
 def parse_config(text: str, filename: str = "djhelm.yaml") -> ConfigData:

@@ -72,8 +72,8 @@ def require_manage_py(root: Path) -> Path:
     ))
 
 
-def settings_module_in_manage_py(tree: ast.Module, shown_as: str) -> str:
-    """The DJANGO_SETTINGS_MODULE default that manage.py sets (setdefault or a plain assignment)."""
+def settings_default_in_manage_py(tree: ast.Module) -> str | None:
+    """The DJANGO_SETTINGS_MODULE default that manage.py sets (setdefault or a plain assignment), if any."""
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
@@ -96,6 +96,14 @@ def settings_module_in_manage_py(tree: ast.Module, shown_as: str) -> str:
                     value = literal_str(node.value)
                     if value:
                         return value
+    return None
+
+
+def settings_module_in_manage_py(tree: ast.Module, shown_as: str) -> str:
+    """The DJANGO_SETTINGS_MODULE default that manage.py sets; a ProjectError when it sets none."""
+    found = settings_default_in_manage_py(tree)
+    if found is not None:
+        return found
     raise ProjectError(Problem(
         shown_as,
         "does not set a default DJANGO_SETTINGS_MODULE",

@@ -1,24 +1,24 @@
 """Load a Django project's migration graph for the CLI, without touching its database.
 
-Settings module: --settings, else $DJANGO_SETTINGS_MODULE, else djhelm.yaml (django.settingsModule),
-else the one manage.py sets. Every failure becomes a ProjectError naming the file: no tracebacks.
+Settings module: --settings, else $DJANGO_SETTINGS_MODULE, else djhelm.yaml (django.settingsModule, read by
+the config loader), else the one manage.py sets (read as init reads it, from its syntax tree). Every failure
+becomes a ProjectError naming the file: no tracebacks.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from djhelm.config import load_django_section
 from djhelm.errors import Problem, ProjectError
-
-# os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x") or os.environ["DJANGO_SETTINGS_MODULE"] = "x"
-_MANAGE_SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*(?:,|\]\s*=)\s*["']([\w.]+)["']""")
+from djhelm.project.locate import settings_default_in_manage_py
+from djhelm.project.pysource import parse_file
 
 
 @dataclass(frozen=True)
@@ -35,35 +35,18 @@ def _from_djhelm_yaml(project_dir: Path) -> tuple[str | None, Path | None]:
     path = project_dir / "djhelm.yaml"
     if not path.is_file():
         return None, None
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ProjectError(
-            Problem(str(path), f"not UTF-8 text (byte {error.start})", fix="save it as UTF-8")
-        ) from None
-    except OSError as error:
-        raise ProjectError(Problem(str(path), f"cannot be read: {error.strerror}")) from None
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
-        raise ProjectError(Problem(str(path), f"not valid YAML: {error}")) from None
-    django_section = data.get("django") if isinstance(data, dict) else None
-    if not isinstance(django_section, dict):
+    django_section = load_django_section(path)
+    if django_section is None:
         return None, None
-    module = django_section.get("settingsModule")
     sub = django_section.get("projectDir")
-    code_dir = (project_dir / sub).resolve() if isinstance(sub, str) and sub else None
-    return (str(module) if module else None), code_dir
+    return django_section["settingsModule"], (project_dir / sub).resolve() if sub else None
 
 
 def _from_manage_py(project_dir: Path) -> str | None:
     path = project_dir / "manage.py"
     if not path.is_file():
         return None
-    match = _MANAGE_SETTINGS.search(path.read_text(encoding="utf-8", errors="replace"))
-    return match.group(1) if match else None
+    return settings_default_in_manage_py(parse_file(path, str(path)))
 
 
 def resolve_settings(project_dir: Path, explicit: str | None) -> tuple[str, str, list[Path]]:
