@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import migrations
 from django.db.migrations.state import ModelState, ProjectState
 
-from djhelm.errors import Problem, ProjectError
+from djhelm.errors import InternalError, Problem, ProjectError
 from djhelm.safety.combine import combine, depends_on_post, follows_post, operation_effect
 from djhelm.safety.context import ModelKey, OperationContext
 from djhelm.safety.model import Effect, Finding, MigrationVerdict
 from djhelm.safety.overrides import Overrides, read_overrides
-from djhelm.safety.registry import load_rules, rules_for
+from djhelm.safety.registry import RuleSpec, load_rules, rules_for
 from djhelm.safety.sqlfree import emits_sql
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def migration_path(migration: Any) -> str | None:
     return str(path) if path else None
 
 
-def _snapshot(model: ModelState | None) -> ModelState | None:
+def snapshot_model(model: ModelState | None) -> ModelState | None:
     if model is None:
         return None
     clone = copy.copy(model)
@@ -88,7 +88,7 @@ def _snapshot(model: ModelState | None) -> ModelState | None:
     return clone
 
 
-def _model_keys(app_label: str, op: Any) -> tuple[ModelKey | None, ModelKey | None]:
+def model_keys(app_label: str, op: Any) -> tuple[ModelKey | None, ModelKey | None]:
     if isinstance(op, migrations.RenameModel):
         return (app_label, op.old_name_lower), (app_label, op.new_name_lower)
     name = getattr(op, "model_name_lower", None)
@@ -103,6 +103,15 @@ def _is_djangos(op: Any) -> bool:
     return type(op).__module__.startswith("django.db.migrations.")
 
 
+def declared_findings(spec: RuleSpec, findings: Iterable[Finding]) -> Iterator[Finding]:
+    """``findings`` of the rule ``spec``, each under an id the rule declared (the ids make the docs and the
+    SARIF rule list); a rule that hands inner operations to the other rules passes their ids on."""
+    for finding in findings:
+        if finding.rule not in spec.ids and not spec.delegates:
+            raise InternalError(f"rule {spec.name} reported {finding.rule!r}, which its @rule does not list")
+        yield finding
+
+
 def judge_operation(ctx: OperationContext) -> OperationJudgement:
     """The findings of every rule for this operation, and what it needs (before acknowledgements)."""
     if not emits_sql(ctx):
@@ -112,7 +121,7 @@ def judge_operation(ctx: OperationContext) -> OperationJudgement:
     for spec in specs:
         if spec.skip_new_tables and ctx.model_is_new:
             continue
-        findings.extend(spec.func(ctx))
+        findings.extend(declared_findings(spec, spec.func(ctx)))
     if not specs and not _is_djangos(ctx.operation):
         cls = type(ctx.operation)
         # A declared phase is what the fix asks for: the remark stays, the warning goes.
@@ -162,8 +171,8 @@ def _judge_at(
     third_party: bool,
 ) -> OperationJudgement:
     """Judge operation ``index``, advancing ``state`` past it and noting a model it creates in ``created``."""
-    key_before, key_after = _model_keys(app_label, op)
-    before = _snapshot(state.models.get(key_before)) if key_before else None
+    key_before, key_after = model_keys(app_label, op)
+    before = snapshot_model(state.models.get(key_before)) if key_before else None
     _forwards(app_label, migration, index, op, state, path)
     after = state.models.get(key_after) if key_after else None
     renamed_new = isinstance(op, migrations.RenameModel) and key_before in created
@@ -208,7 +217,7 @@ def judge_migration(
         try:
             judgements.append(_judge_at(
                 app_label, migration, index, op, state, path, created, earlier, overrides, third_party))
-        except ProjectError:
+        except (ProjectError, InternalError):
             raise
         except Exception as error:  # a shape no rule expected: name the operation instead of a bare bug
             where = path or f"{app_label}.{migration.name}"

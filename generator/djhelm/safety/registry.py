@@ -29,6 +29,8 @@ class RuleSpec:
     # The rule is about changing a table that already has rows and traffic: a model created earlier in the
     # same release has neither, so the framework does not call it there.
     skip_new_tables: bool = False
+    # The rule hands inner operations to the other rules and passes their findings on, ids included.
+    delegates: bool = False
 
     @property
     def name(self) -> str:
@@ -50,10 +52,11 @@ FRAMEWORK_IDS: dict[str, str] = {
 
 
 def rule(
-    *operations: type, ids: Mapping[str, str], skip_new_tables: bool = False
+    *operations: type, ids: Mapping[str, str], skip_new_tables: bool = False, delegates: bool = False
 ) -> Callable[[RuleFunc], RuleFunc]:
-    """Register a rule for ``operations`` (subclasses included) that may emit the given rule ids;
-    ``skip_new_tables``: not called for a model created in the same release (ctx.model_is_new)."""
+    """Register a rule for ``operations`` (subclasses included) that may emit only the given rule ids;
+    ``skip_new_tables``: not called for a model created in the same release (ctx.model_is_new);
+    ``delegates``: it judges inner operations with the other rules and may pass on their ids."""
     if not operations:
         raise ValueError("a rule must name at least one operation class")
     if not ids:
@@ -65,7 +68,8 @@ def rule(
         clash = sorted(set(ids) & (taken | set(FRAMEWORK_IDS)))
         if clash:
             raise ValueError(f"rule id(s) {', '.join(clash)} already registered ({func.__module__})")
-        _RULES.append(RuleSpec(func, tuple(operations), dict(ids), func.__module__, skip_new_tables))
+        spec = RuleSpec(func, tuple(operations), dict(ids), func.__module__, skip_new_tables, delegates)
+        _RULES.append(spec)
         return func
 
     return register

@@ -22,9 +22,9 @@ IDS = {
 }
 
 
-@rule(migrations.SeparateDatabaseAndState, ids=IDS)
+@rule(migrations.SeparateDatabaseAndState, ids=IDS, delegates=True)
 def check_separate_database_and_state(ctx: OperationContext) -> Iterator[Finding]:
-    from djhelm.safety.classify import _model_keys, _snapshot, judge_operation
+    from djhelm.safety.classify import judge_operation, model_keys, snapshot_model
 
     operations = list(ctx.operation.database_operations)
     if not operations:
@@ -33,8 +33,8 @@ def check_separate_database_and_state(ctx: OperationContext) -> Iterator[Finding
     # to the same models, so replaying the inner operations on a copy is a faithful approximation.
     state = ctx.state.clone()
     for inner in operations:
-        key_before, key_after = _model_keys(ctx.app_label, inner)
-        before = _snapshot(state.models.get(key_before)) if key_before else None
+        key_before, key_after = model_keys(ctx.app_label, inner)
+        before = snapshot_model(state.models.get(key_before)) if key_before else None
         with contextlib.suppress(Exception):
             # The state side may already have (or lack) what this operation changes, e.g. a model
             # renamed in state_operations: the rules then judge with the state as it is.
@@ -42,5 +42,5 @@ def check_separate_database_and_state(ctx: OperationContext) -> Iterator[Finding
         after = state.models.get(key_after) if key_after else None
         child = dataclasses.replace(
             ctx, operation=inner, state=state, model_key=key_after,
-            model_before=before if before is not None else _snapshot(after), model_after=after)
+            model_before=before if before is not None else snapshot_model(after), model_after=after)
         yield from judge_operation(child).findings
