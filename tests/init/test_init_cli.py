@@ -159,7 +159,7 @@ def test_write_failure_leaves_no_temporary_file(run_init: Callable[..., Any], pr
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure between writing and renaming leaves neither djhelm.yaml nor a temp file. A full disk
     cannot be arranged here, so the rename is made to fail the way it would."""
-    import djhelm.scaffold.write as init_module
+    import djhelm.init.write as init_module
 
     def failing_replace(source: str, target: str) -> None:
         raise OSError(28, "No space left on device")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from djhelm.init import dns_label
+from djhelm.init.secrets import is_chart_owned, is_secret
 from djhelm.project import read_project
 from djhelm.project.envreads import env_reads, merge_reads
-from djhelm.scaffold import dns_label
-from djhelm.scaffold.secrets import is_chart_owned, is_secret
 from tests.init.conftest import manage_py, write_tree
 
 

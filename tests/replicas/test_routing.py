@@ -350,7 +350,7 @@ def test_a_lagging_replica_is_skipped_until_it_catches_up(pair: ReplicationPair,
 
 def test_tasks_and_commands_can_read_their_own_writes(pair: ReplicationPair, migrated: Path) -> None:
     script = textwrap.dedent("""
-        from djhelm.runtime.replica_state import read_your_writes, use_primary
+        from djhelm.runtime.replicas.state import read_your_writes, use_primary
         from items.models import Item
         from items.views import read_port
 

@@ -11,8 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
 
 from djhelm.runtime import db
-from djhelm.runtime.replica_health import ReplicaHealth
-from djhelm.runtime.routers import weighted_order
+from djhelm.runtime.replicas.health import ReplicaHealth
+from djhelm.runtime.replicas.router import weighted_order
 
 PRIMARY = "postgres://app:s3cret@primary.db:5432/shop"
 

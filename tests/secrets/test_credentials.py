@@ -11,7 +11,7 @@ import pytest
 from djhelm.config import parse_config
 from djhelm.credentials import credential_in, is_secret_name
 from djhelm.errors import ConfigError
-from djhelm.scaffold.secrets import is_secret
+from djhelm.init.secrets import is_secret
 from tests.chart.support import run_cli
 from tests.init.conftest import manage_py, write_tree
 

@@ -45,7 +45,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Read-your-writes: after a client writes, its reads go to the primary for a few seconds.
-    "djhelm.runtime.middleware.ReplicaPinningMiddleware",
+    "djhelm.runtime.replicas.middleware.ReplicaPinningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

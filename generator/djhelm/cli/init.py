@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     ) -> None:
         """Read a Django project (without importing it) and write a commented djhelm.yaml for it."""
-        from djhelm.scaffold.write import write_config
+        from djhelm.init.write import write_config
 
         with user_errors():
             written, notes = write_config(project_dir, output, force)

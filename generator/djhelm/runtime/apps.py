@@ -12,20 +12,15 @@ class DjhelmRuntimeConfig(AppConfig):
     verbose_name = "djhelm runtime"
 
     def ready(self) -> None:
-        from djhelm.runtime import (
-            celery_liveness,
-            metrics,
-            processes,
-            replica_migrations,
-            replica_options,
-            tables,
-        )
+        from djhelm.runtime import celery_liveness, metrics, processes, tables
+        from djhelm.runtime.replicas import no_migrate
+        from djhelm.runtime.replicas import options as replica_options
 
         if metrics.ENABLED:
             # a settings mistake is reported where the router reads them, with its own message
             with suppress(ImproperlyConfigured):
                 metrics.initialise(replica_options.load().weights)
-        replica_migrations.connect()
+        no_migrate.connect()
         tables.connect()
         celery_liveness.connect()
         processes.start()

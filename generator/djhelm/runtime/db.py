@@ -24,8 +24,8 @@ from django.core.exceptions import ImproperlyConfigured
 from djhelm import envnames
 
 PRIMARY_ALIAS = "default"
-ROUTER = "djhelm.runtime.routers.ReplicaRouter"
-MIDDLEWARE = "djhelm.runtime.middleware.ReplicaPinningMiddleware"
+ROUTER = "djhelm.runtime.replicas.router.ReplicaRouter"
+MIDDLEWARE = "djhelm.runtime.replicas.middleware.ReplicaPinningMiddleware"
 
 URL_ENV = envnames.DATABASE_URL
 REPLICA_URLS_ENV = envnames.DATABASE_REPLICA_URLS

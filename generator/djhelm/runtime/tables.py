@@ -30,7 +30,7 @@ _last: list[Any] = [None, None]  # the plan and alias handled last (the object i
 
 def create_after_migrate(sender: Any, using: str = "default", plan: Any = None, **kwargs: Any) -> None:
     from djhelm.runtime.guards import is_postgres
-    from djhelm.runtime.replica_options import load
+    from djhelm.runtime.replicas.options import load
 
     # post_migrate fires once per app with models, each time with the same plan list: act on the first
     if _last[0] is plan and _last[1] == using and plan is not None:

@@ -23,12 +23,13 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import DatabaseError
 
 from djhelm.errors import DjhelmError
-from djhelm.runtime import ledger, processes, replica_options, tables
+from djhelm.runtime import ledger, processes, tables
 from djhelm.runtime.config import ConfigError, GuardConfig, load_config
 from djhelm.runtime.guards import AdvisoryLockTimeout, advisory_lock, is_postgres, session_timeouts
 from djhelm.runtime.log import json_line
 from djhelm.runtime.migration_url import use_migration_url
 from djhelm.runtime.phases import Key, Plan, label
+from djhelm.runtime.replicas import options as replica_options
 from djhelm.runtime.runner import (
     MigrationFailed,
     apply_steps,
@@ -78,7 +79,7 @@ class Command(BaseCommand):
         except ConfigError as exc:
             raise CommandError(f"{exc}", returncode=REFUSED) from None
         if action in ("pre", "post") and alias in replica_options.load().weights:
-            # as replica_migrations does for `migrate`: the schema reaches a replica by WAL replay only
+            # as replicas.no_migrate does for `migrate`: the schema reaches a replica by WAL replay only
             self._note(f"{alias} is a read replica: migrations run on the primary only and reach it by "
                        "replication; nothing to do here")
             return

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from djhelm.chart.generated import default_of
+from djhelm.init.secrets import is_chart_owned, is_secret, secret_key_name
+from djhelm.init.yamltext import Block, Entry, Flow, render
 from djhelm.project import DjangoProject, EnvRead
-from djhelm.scaffold.secrets import is_chart_owned, is_secret, secret_key_name
-from djhelm.scaffold.yamltext import Block, Entry, Flow, render
 
 # Settings packages named like this say nothing about the project; the folder name is used instead.
 _GENERIC_PACKAGES = frozenset(

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db.models.signals import pre_migrate
 
-from djhelm.runtime.replica_options import load
+from djhelm.runtime.replicas.options import load
 
-_UID = "djhelm.runtime.replica_migrations"
+_UID = "djhelm.runtime.replicas.no_migrate"
 
 
 def skip_replica_plan(sender: Any, using: str = "", plan: list[Any] | None = None, stdout: Any = None,

@@ -19,8 +19,9 @@ from typing import Any
 
 from django.db import OperationalError, connections
 
-from djhelm.runtime import metrics, replica_health
-from djhelm.runtime.replica_options import load
+from djhelm.runtime import metrics
+from djhelm.runtime.replicas import health as replica_health
+from djhelm.runtime.replicas.options import load
 
 logger = logging.getLogger("djhelm.replicas")
 

@@ -1,5 +1,5 @@
 """Build the commented djhelm.yaml that `djhelm init` writes."""
 
-from djhelm.scaffold.build import build, dns_label, project_name
+from djhelm.init.build import build, dns_label, project_name
 
 __all__ = ["build", "dns_label", "project_name"]

@@ -27,8 +27,8 @@ def write_config(project_dir: Path, output: Path | None, force: bool) -> tuple[P
     """(the file written, the notes for the user)."""
     # imported here: the config schema and jsonschema load only for `djhelm init`, not for every command
     from djhelm.config import parse_config
+    from djhelm.init.build import build
     from djhelm.project import read_project
-    from djhelm.scaffold.build import build
 
     project = read_project(project_dir)
     target = output if output is not None else project_dir / "djhelm.yaml"
