@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from djhelm.runtime.config import GuardConfig
+from djhelm.runtime.migration_settings import GuardConfig
 from tests.runtime.harness import (
     Load,
     Release,

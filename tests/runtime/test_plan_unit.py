@@ -6,8 +6,8 @@ from collections.abc import Collection, Iterable
 
 import pytest
 
-from djhelm.runtime.config import ConfigError, GuardConfig, load_config, parse_duration_ms
 from djhelm.runtime.guards import backoff_ms, is_lock_timeout, sqlstate
+from djhelm.runtime.migration_settings import ConfigError, GuardConfig, load_config, parse_duration_ms
 from djhelm.runtime.phases import Key, build_plan
 from djhelm.safety.model import Finding, MigrationVerdict
 

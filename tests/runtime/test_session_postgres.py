@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from djhelm.runtime.config import load_config
+from djhelm.runtime.migration_settings import load_config
 from tests.runtime.harness import Release, applied, columns, migration_events, query
 from tests.support.postgres import PostgresServer
 

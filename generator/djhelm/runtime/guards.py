@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.backends.signals import connection_created
 
-from djhelm.runtime.config import GuardConfig
+from djhelm.runtime.migration_settings import GuardConfig
 
 LOCK_NOT_AVAILABLE = "55P03"
 

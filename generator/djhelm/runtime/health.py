@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 
 from djhelm.errors import DjhelmError
-from djhelm.runtime.config import ConfigError, load_config
+from djhelm.runtime.migration_settings import ConfigError, load_config
 from djhelm.runtime.runner import make_plan
 
 # Once this code's migrations were found applied they stay applied for its lifetime (a contract never

@@ -142,7 +142,7 @@ class DatabaseCollector:
         from django.db import connections
         from django.db.migrations.executor import MigrationExecutor
 
-        from djhelm.runtime.config import load_config
+        from djhelm.runtime.migration_settings import load_config
         from djhelm.runtime.runner import make_plan
 
         config = load_config(getattr(settings, "DJHELM_MIGRATIONS", None))
@@ -154,7 +154,7 @@ class DatabaseCollector:
         from django.db import connections
         from django.db.utils import DatabaseError
 
-        from djhelm.runtime.config import load_config
+        from djhelm.runtime.migration_settings import load_config
 
         connection = connections[self.alias]
         with self._lock:

@@ -227,7 +227,7 @@ def start(alias: str = "default") -> Heartbeat | None:
 
     if alias not in settings.DATABASES or connections[alias].vendor != "postgresql":
         return None
-    from djhelm.runtime.config import ConfigError, load_config
+    from djhelm.runtime.migration_settings import ConfigError, load_config
 
     try:
         config = load_config(getattr(settings, "DJHELM_MIGRATIONS", None))

@@ -11,10 +11,10 @@ from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrat
 from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import DatabaseError
 
-from djhelm.runtime.config import GuardConfig
 from djhelm.runtime.guards import backoff_ms, is_lock_timeout, is_postgres
 from djhelm.runtime.indexes import drop_index, leftover_indexes
 from djhelm.runtime.log import json_line, migration_line
+from djhelm.runtime.migration_settings import GuardConfig
 from djhelm.runtime.phases import Key, Plan, Step, build_plan, label
 from djhelm.safety.model import MigrationVerdict
 

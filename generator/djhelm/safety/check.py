@@ -78,7 +78,7 @@ def _listed_phases() -> dict[tuple[str, str], str]:
     """settings.DJHELM_MIGRATIONS["PHASES"], read and checked as the deploy reads it."""
     from django.conf import settings
 
-    from djhelm.runtime.config import ConfigError, load_config
+    from djhelm.runtime.migration_settings import ConfigError, load_config
 
     try:
         config = load_config(getattr(settings, "DJHELM_MIGRATIONS", None), environ={})

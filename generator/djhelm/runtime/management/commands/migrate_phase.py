@@ -24,9 +24,9 @@ from django.db.utils import DatabaseError
 
 from djhelm.errors import DjhelmError
 from djhelm.runtime import ledger, processes, tables
-from djhelm.runtime.config import ConfigError, GuardConfig, load_config
 from djhelm.runtime.guards import AdvisoryLockTimeout, advisory_lock, is_postgres, session_timeouts
 from djhelm.runtime.log import json_line
+from djhelm.runtime.migration_settings import ConfigError, GuardConfig, load_config
 from djhelm.runtime.migration_url import use_migration_url
 from djhelm.runtime.phases import Key, Plan, label
 from djhelm.runtime.replicas import options as replica_options
