@@ -6,7 +6,7 @@ Pure data; nothing here reads files or prints.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 ObjectStatus = Literal["valid", "invalid", "no-schema"]
@@ -35,8 +35,28 @@ class Location:
         return {"file": self.file, "line": self.line, "document": self.document, "item": self.item}
 
 
+class Labelled:
+    """The annotations and labels of anything with Kubernetes metadata (an object, a pod template); a value
+    of the wrong shape reads as empty, as the schema check reports it separately."""
+
+    if TYPE_CHECKING:  # a field of a pod template, a property of an object: declared for mypy only
+
+        @property
+        def metadata(self) -> dict[str, Any]: ...
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        value = self.metadata.get("annotations")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        value = self.metadata.get("labels")
+        return value if isinstance(value, dict) else {}
+
+
 @dataclass
-class ManifestObject:
+class ManifestObject(Labelled):
     """One Kubernetes object as read from the input, with a way back to the YAML lines of its fields."""
 
     data: dict[str, Any]
@@ -68,16 +88,6 @@ class ManifestObject:
     def namespace(self) -> str | None:
         value = self.metadata.get("namespace")
         return value if isinstance(value, str) else None
-
-    @property
-    def annotations(self) -> dict[str, Any]:
-        value = self.metadata.get("annotations")
-        return value if isinstance(value, dict) else {}
-
-    @property
-    def labels(self) -> dict[str, Any]:
-        value = self.metadata.get("labels")
-        return value if isinstance(value, dict) else {}
 
     @property
     def ref(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from djhelm.fieldpath import dotted as render_path
 from djhelm.shell import shell_commands as split_shell
-from djhelm.validation.model import Finding, ManifestObject, Severity
+from djhelm.validation.model import Finding, Labelled, ManifestObject, Severity
 
 Path = tuple[str | int, ...]
 
@@ -41,7 +41,7 @@ def rule(id: str, title: str, severity: Severity, why: str) -> Callable[[Check],
 
 
 @dataclass(frozen=True)
-class PodTemplate:
+class PodTemplate(Labelled):
     """The pod spec inside a workload, and the field path that leads to it."""
 
     owner: ManifestObject
@@ -59,15 +59,6 @@ class PodTemplate:
     def container_path(self, index: int, init: bool = False) -> Path:
         return (*self.path, "initContainers" if init else "containers", index)
 
-    @property
-    def annotations(self) -> dict[str, Any]:
-        value = self.metadata.get("annotations")
-        return value if isinstance(value, dict) else {}
-
-    @property
-    def labels(self) -> dict[str, Any]:
-        value = self.metadata.get("labels")
-        return value if isinstance(value, dict) else {}
 
 
 _TEMPLATE_PATHS: dict[str, Path] = {
