@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from djhelm.errors import InputError, Problem
+from djhelm.errors import InputError, InternalError, Problem
 from djhelm.validation.loader import LoadResult, parse_manifests
 from djhelm.validation.model import Finding, Location, ObjectResult, Report
-from djhelm.validation.rules import RuleContext, all_rules
+from djhelm.validation.rules import Rule, RuleContext, all_rules
 from djhelm.validation.schema_check import check_schema
 from djhelm.validation.schemas import normalize_version, schema_set, supported_versions
 
@@ -133,7 +133,7 @@ def _validate(
         if rules:
             context = RuleContext([o for o in objects if o.kind], version)
             for rule in all_rules():
-                report.findings.extend(rule.check(context))
+                report.findings.extend(_own_findings(rule, context))
     if not report.objects:
         # An empty stream is often a broken pipeline (helm failed, wrong folder): say so, without failing.
         report.findings.append(
@@ -147,3 +147,11 @@ def _validate(
         )
     report.sort()
     return report
+
+
+def _own_findings(rule: Rule, context: RuleContext) -> Iterator[Finding]:
+    """A rule's findings, each under its own id: the id is what `--skip`, the docs table and SARIF name."""
+    for finding in rule.check(context):
+        if finding.rule != rule.id:
+            raise InternalError(f"validate rule {rule.id} reported a finding as {finding.rule!r}")
+        yield finding
