@@ -52,3 +52,14 @@ def test_a_user_cannot_set_a_name_the_chart_owns() -> None:
     assert is_chart_owned(f"{envnames.DATABASE_REPLICA_URL_PREFIX}EU")
     assert is_chart_owned("DJANGO_SETTINGS_MODULE")
     assert not is_chart_owned("DJANGO_ALLOWED_HOSTS") and not is_chart_owned("DATABASE_NAME")
+
+
+def test_the_runtime_and_the_chart_default_the_shared_timeouts_alike() -> None:
+    """A `migrate_phase` run outside the chart uses the timeouts a chart would have set."""
+    from djhelm.chart.generated import default_of as chart_default
+    from djhelm.runtime.migration_settings import GuardConfig, parse_duration_ms
+
+    guards = GuardConfig()
+    for path, field_ms in (("migrations.lockTimeout", guards.lock_timeout_ms),
+                           ("migrations.statementTimeout", guards.statement_timeout_ms)):
+        assert parse_duration_ms(chart_default(path), path, bare_unit="ms") == field_ms

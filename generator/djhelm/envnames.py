@@ -17,11 +17,22 @@ class EnvName:
     name: str
     set_by: str  # "chart": the chart always writes it; "user": a knob the runtime reads when given
     doc: str
+    # What the runtime assumes when the variable is absent, and the chart's default for the value it writes
+    # there (values_spec refers to it), so a `migrate_phase` run outside the chart behaves as one inside.
+    default: str | None = None
 
 
-def _declare(name: str, set_by: str, doc: str) -> str:
-    ENV_NAMES[name] = EnvName(name, set_by, doc)
+def _declare(name: str, set_by: str, doc: str, default: str | None = None) -> str:
+    ENV_NAMES[name] = EnvName(name, set_by, doc, default)
     return name
+
+
+def default_of(name: str) -> str:
+    """The declared default of the variable ``name``."""
+    default = ENV_NAMES[name].default
+    if default is None:
+        raise KeyError(f"{name} declares no default")
+    return default
 
 
 ENV_NAMES: dict[str, EnvName] = {}
@@ -43,8 +54,12 @@ DATABASE_REPLICA_WEIGHTS = _declare("DATABASE_REPLICA_WEIGHTS", "chart", "name=w
 PGOPTIONS = _declare("PGOPTIONS", "chart", "lock_timeout and statement_timeout of every migration session.")
 
 # ---- migrations (migrate_phase)
-LOCK_TIMEOUT = _declare("DJHELM_LOCK_TIMEOUT", "chart", "migrations.lockTimeout, as migrate_phase reads it.")
-STATEMENT_TIMEOUT = _declare("DJHELM_STATEMENT_TIMEOUT", "chart", "migrations.statementTimeout.")
+LOCK_TIMEOUT = _declare(
+    "DJHELM_LOCK_TIMEOUT", "chart", "migrations.lockTimeout, as migrate_phase reads it.", default="5s"
+)
+STATEMENT_TIMEOUT = _declare(
+    "DJHELM_STATEMENT_TIMEOUT", "chart", "migrations.statementTimeout.", default="5min"
+)
 POST_WAIT = _declare("DJHELM_POST_WAIT", "chart", "How long `migrate_phase post` waits for old code.")
 WAIT_TIMEOUT_SECONDS = _declare(
     "DJHELM_WAIT_TIMEOUT_SECONDS", "chart", "How long wait-for-migrations waits (job/none strategies)."

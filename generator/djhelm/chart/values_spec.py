@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from djhelm import envnames
+
 __all__ = ["CONFIG_ONLY", "CRON_JOB_KEYS", "SAME", "VALUES", "Setting", "Value", "group", "value"]
 
 
@@ -871,7 +873,7 @@ VALUES: tuple[Value, ...] = (
         "PostgreSQL lock_timeout for migrations (PGOPTIONS, DJHELM_LOCK_TIMEOUT).",
         _POSTGRES_DURATION,
         required=True,
-        default="5s",
+        default=envnames.default_of(envnames.LOCK_TIMEOUT),
         config=SAME,
     ),
     value(
@@ -879,7 +881,7 @@ VALUES: tuple[Value, ...] = (
         "PostgreSQL statement_timeout for migrations (PGOPTIONS, DJHELM_STATEMENT_TIMEOUT).",
         _POSTGRES_DURATION,
         required=True,
-        default="5min",
+        default=envnames.default_of(envnames.STATEMENT_TIMEOUT),
         config=SAME,
     ),
     value(

@@ -22,10 +22,28 @@ class ConfigError(ValueError):
     """A DJHELM_MIGRATIONS key or DJHELM_* variable that cannot be used; the text says which and the fix."""
 
 
+def parse_duration_ms(value: object, where: str, bare_unit: str = "s") -> int:
+    """'200ms', '5s', '15min', '1h' (PostgreSQL spellings) or a bare number of ``bare_unit`` -> milliseconds.
+
+    Rounded to the nearest millisecond (half to even), as PostgreSQL rounds a timeout setting.
+    """
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a duration like '5s', got {value!r}")
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ConfigError(f"{where}: {value!r} is not a duration; write e.g. '200ms', '5s', '15min' or '1h'")
+    return round(float(match.group(1)) * _UNITS_MS[match.group(2) or bare_unit])
+
+
+def _default_ms(name: str) -> int:
+    return parse_duration_ms(envnames.default_of(name), name, bare_unit="ms")
+
+
 @dataclass(frozen=True)
 class GuardConfig:
-    lock_timeout_ms: int = 5_000
-    statement_timeout_ms: int = 15 * 60_000
+    # the chart's defaults for the same settings (djhelm.envnames declares them for both)
+    lock_timeout_ms: int = _default_ms(envnames.LOCK_TIMEOUT)
+    statement_timeout_ms: int = _default_ms(envnames.STATEMENT_TIMEOUT)
     lock_retries: int = 5
     retry_delay_ms: int = 1_000
     retry_max_delay_ms: int = 30_000
@@ -61,19 +79,6 @@ _KEYS: dict[str, tuple[str | None, str, str]] = {
     "PROCESS_TTL": (envnames.PROCESS_TTL, "process_ttl_ms", "duration"),
     "POST_WAIT": (envnames.POST_WAIT, "post_wait_ms", "duration"),
 }
-
-
-def parse_duration_ms(value: object, where: str, bare_unit: str = "s") -> int:
-    """'200ms', '5s', '15min', '1h' (PostgreSQL spellings) or a bare number of ``bare_unit`` -> milliseconds.
-
-    Rounded to the nearest millisecond (half to even), as PostgreSQL rounds a timeout setting.
-    """
-    if isinstance(value, bool):
-        raise ConfigError(f"{where}: expected a duration like '5s', got {value!r}")
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ConfigError(f"{where}: {value!r} is not a duration; write e.g. '200ms', '5s', '15min' or '1h'")
-    return round(float(match.group(1)) * _UNITS_MS[match.group(2) or bare_unit])
 
 
 def _convert(kind: str, value: object, where: str) -> Any:
