@@ -9,10 +9,11 @@ ReadOnly: validated config is read, never changed. The generated modules are imp
 from __future__ import annotations
 
 import json
-import keyword
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from djhelm.config.schema import is_option_group
 
 __all__ = ["MODELS", "typed_model_text"]
 
@@ -88,23 +89,14 @@ class _Writer:
         fields = []
         for key, child in schema["properties"].items():
             child_type = self.type_of(child, (*path, key))
-            always = key in required or "default" in self.resolve(child) or _filled(self.resolve(child))
+            resolved = self.resolve(child)
+            always = key in required or "default" in resolved or is_option_group(resolved, self.resolve)
             wrapped = f"ReadOnly[{child_type}]" if always else f"NotRequired[ReadOnly[{child_type}]]"
             fields.append(f"        {json.dumps(key)}: {wrapped},")
         # The functional form: keys such as `for` or `ephemeral-storage` are not identifiers.
         body = "\n".join(fields)
         self.classes.append(f'{name} = TypedDict(\n    "{name}",\n    {{\n{body}\n    }},\n)\n')
         return name
-
-
-def _filled(schema: Mapping[str, Any]) -> bool:
-    """An object the config loader fills in when absent (not required, and some key has a default)."""
-    properties = schema.get("properties", {})
-    return (
-        schema.get("type") == "object"
-        and not schema.get("required")
-        and any("default" in child for child in properties.values())
-    )
 
 
 def typed_model_text(schema: Mapping[str, Any], root_name: str, source: str) -> str:
@@ -119,5 +111,4 @@ def typed_model_text(schema: Mapping[str, Any], root_name: str, source: str) -> 
         "from typing_extensions import ReadOnly\n\n"
         "from djhelm.jsonvalue import JSON\n\n"
     )
-    assert all(not keyword.iskeyword(name) for name in writer.defined)
     return header + "\n".join(writer.classes)

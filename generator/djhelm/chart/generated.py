@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from djhelm.chart.values_spec import CONFIG_ONLY, VALUES, Value
@@ -21,6 +21,7 @@ __all__ = [
     "config_schema_text",
     "declared",
     "default_of",
+    "default_value",
     "empty_value",
     "value_docs",
     "values_schema",
@@ -52,18 +53,48 @@ def empty_value(schema: Mapping[str, Any]) -> JSON:
 
 def default_of(path: str) -> JSON:
     """The declared default of ``path``, else its empty value (a copy: callers may change it)."""
-    entry = declared(path)
+    return default_value(declared(path))
+
+
+def default_value(entry: Value) -> JSON:
+    """The default of the declaration ``entry``, else its empty value (a copy)."""
     if entry.has_default:
         result: JSON = copy.deepcopy(entry.default)
         return result
     if entry.schema is None:
-        raise ValueError(f"{path} is a group: it has no default of its own")
+        raise ValueError(f"{entry.path} is a group: it has no default of its own")
     return empty_value(entry.schema)
 
 
 def value_docs() -> dict[str, str]:
     """Path -> one-line doc, in declaration order (values.yaml comments, the README's parameters)."""
     return {entry.path: entry.doc for entry in VALUES}
+
+
+def _assemble(
+    root: dict[str, Any],
+    entries: Iterable[Value],
+    group_node: Callable[[Value], dict[str, Any]],
+    leaf_node: Callable[[Value], dict[str, Any]],
+    required: Callable[[Value], bool],
+) -> dict[str, Any]:
+    """Nest ``entries`` (dotted paths, each group before its keys) into ``root``'s `properties`; a group's
+    `required` list, left empty, is dropped."""
+    groups: dict[str, dict[str, Any]] = {"": root}
+    for entry in entries:
+        parent_path, _, name = entry.path.rpartition(".")
+        parent = groups[parent_path]
+        if entry.schema is None:
+            node = groups[entry.path] = group_node(entry)
+        else:
+            node = leaf_node(entry)
+        parent["properties"][name] = node
+        if required(entry):
+            parent.setdefault("required", []).append(name)
+    for group in groups.values():
+        if group.get("required") == []:
+            del group["required"]
+    return root
 
 
 def values_schema() -> dict[str, Any]:
@@ -77,28 +108,19 @@ def values_schema() -> dict[str, Any]:
         # Helm passes `global` to every chart; an umbrella chart may set it.
         "properties": {"global": {"type": "object"}},
     }
-    groups: dict[str, dict[str, Any]] = {"": root}
-    for entry in VALUES:
-        parent_path, _, name = entry.path.rpartition(".")
-        parent = groups[parent_path]
-        if entry.schema is None:
-            node: dict[str, Any] = {
-                "type": "object",
-                "description": entry.doc,
-                "properties": {},
-                "additionalProperties": False,
-                "required": [],
-            }
-            groups[entry.path] = node
-        else:
-            node = {"description": entry.doc, **entry.schema}
-        parent["properties"][name] = node
-        if entry.required:
-            parent["required"].append(name)
-    for node in groups.values():
-        if not node["required"]:
-            del node["required"]
-    return root
+    return _assemble(
+        root,
+        VALUES,
+        lambda entry: {
+            "type": "object",
+            "description": entry.doc,
+            "properties": {},
+            "additionalProperties": False,
+            "required": [],
+        },
+        lambda entry: {"description": entry.doc, **(entry.schema or {})},
+        lambda entry: entry.required,
+    )
 
 
 def values_schema_text() -> str:
@@ -121,29 +143,27 @@ def config_schema(base: Mapping[str, Any]) -> dict[str, Any]:
     }
     root["required"] = []
     root["properties"] = {}
-    groups: dict[str, dict[str, Any]] = {"": root}
-    for entry in _config_entries():
-        setting = entry.config
-        assert setting is not None
-        parent_path, _, name = entry.path.rpartition(".")
-        parent = groups[parent_path]
-        if entry.schema is None:
-            node: dict[str, Any] = {
-                "type": "object",
-                "description": entry.doc,
-                "additionalProperties": False,
-                "properties": {},
-                **copy.deepcopy(setting.schema or {}),
-            }
-            groups[entry.path] = node
-        else:
-            node = {"description": entry.doc, **copy.deepcopy(setting.schema or entry.schema)}
-            if entry.has_default:
-                node["default"] = copy.deepcopy(entry.default)
-        parent["properties"][name] = node
-        if setting.required:
-            parent.setdefault("required", []).append(name)
-    return root
+
+    def leaf(entry: Value) -> dict[str, Any]:
+        assert entry.config is not None
+        node = {"description": entry.doc, **copy.deepcopy(entry.config.schema or entry.schema or {})}
+        if entry.has_default:
+            node["default"] = copy.deepcopy(entry.default)
+        return node
+
+    return _assemble(
+        root,
+        _config_entries(),
+        lambda entry: {
+            "type": "object",
+            "description": entry.doc,
+            "additionalProperties": False,
+            "properties": {},
+            **copy.deepcopy(entry.config.schema if entry.config and entry.config.schema else {}),
+        },
+        leaf,
+        lambda entry: entry.config is not None and entry.config.required,
+    )
 
 
 def config_schema_text(current: str) -> str:

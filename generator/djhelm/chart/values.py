@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-from djhelm.chart.generated import default_of, values_schema
+from djhelm.chart.generated import default_of, default_value, values_schema
 from djhelm.chart.values_spec import CRON_JOB_KEYS, VALUES, Value
 from djhelm.config import Config
 from djhelm.config.checks import SERVER_INTERFACES
@@ -203,7 +203,7 @@ def _value_of(entry: Value, data: ConfigData) -> JSON:
     if derive is not None:
         return derive(data)
     assert entry.schema is not None
-    default = default_of(entry.path)
+    default = default_value(entry)
     given = _given(data, entry.path) if entry.config is not None else _ABSENT
     if given is _ABSENT:
         return default

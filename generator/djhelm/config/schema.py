@@ -6,7 +6,7 @@ import datetime
 import difflib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -214,11 +214,19 @@ def _fill(schema: dict[str, Any], value: Any) -> Any:
             result[key] = _fill(sub, result[key])
         elif "default" in sub:
             result[key] = sub["default"]
-        elif sub.get("type") == "object" and not sub.get("required") and _has_defaults(sub):
-            # Only option groups (web.autoscaling, migrations, ...); never a reference that needs user values.
+        elif is_option_group(sub, _resolve):
             result[key] = _fill(sub, {})
     return result
 
 
-def _has_defaults(schema: dict[str, Any]) -> bool:
-    return any("default" in _resolve(sub) for sub in schema.get("properties", {}).values())
+def is_option_group(
+    schema: Mapping[str, Any], resolve: Callable[[Any], Mapping[str, Any]]
+) -> bool:
+    """An object the loader fills in when djhelm.yaml leaves it out (web.autoscaling, migrations, ...): not
+    required, with defaults of its own; never a reference that needs user values. The generated typed model
+    marks the same keys as always present."""
+    return (
+        schema.get("type") == "object"
+        and not schema.get("required")
+        and any("default" in resolve(sub) for sub in schema.get("properties", {}).values())
+    )
